@@ -1,0 +1,4 @@
+import { runCli } from './program.ts';
+
+const code = await runCli(process.argv);
+process.exitCode = code;

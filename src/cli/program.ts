@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, errorMessage, isSyncError } from '../errors/index.ts';
+import { ExitCode } from './exit-codes.ts';
+import { registerCommands } from './commands/index.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('esp-sync')
+    .description('Move contacts and opt-outs from Mailchimp and Constant Contact into HubSpot, on BullMQ queues.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Maps anything thrown by a command to one line on stderr and an exit code. */
+export function exitCodeFor(err: unknown): { code: ExitCode; message: string | null } {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+      return { code: ExitCode.Ok, message: null };
+    }
+    if (err.code === 'commander.help') return { code: ExitCode.Ok, message: null };
+    // Commander already printed its message.
+    return { code: ExitCode.ConfigOrUsage, message: null };
+  }
+  if (err instanceof ConfigError) return { code: ExitCode.ConfigOrUsage, message: err.message };
+  if (isSyncError(err)) return { code: ExitCode.RuntimeFailure, message: err.message };
+  return { code: ExitCode.RuntimeFailure, message: `esp-sync failed: ${errorMessage(err)}` };
+}
+
+export async function runCli(argv: string[]): Promise<ExitCode> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return (process.exitCode as ExitCode | undefined) ?? ExitCode.Ok;
+  } catch (err) {
+    const { code, message } = exitCodeFor(err);
+    if (message) process.stderr.write(`${message}\n`);
+    return code;
+  }
+}

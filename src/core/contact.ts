@@ -1,0 +1,96 @@
+import type { LegalBasis, SourceName } from '../config/env.ts';
+
+export type { LegalBasis, SourceName };
+
+/**
+ * What a source record says about marketing email, from least to most restrictive.
+ * - subscribe: confirmed consent; may become SUBSCRIBED in HubSpot unless HubSpot already has them opted out.
+ * - none: no confirmed consent (pending, transactional, not set, temp hold): no subscription is written.
+ * - optOut: unsubscribed or bounced: opted out of all email in HubSpot.
+ */
+export type ConsentIntent =
+  | { state: 'subscribe'; legalBasis: LegalBasis; explanation: string }
+  | { state: 'none' }
+  | { state: 'optOut'; reason: string };
+
+export const CONSENT_RANK: Record<ConsentIntent['state'], number> = { subscribe: 0, none: 1, optOut: 2 };
+
+/** The stricter of two intents; on a tie the first wins. */
+export function strictestConsent(a: ConsentIntent, b: ConsentIntent): ConsentIntent {
+  return CONSENT_RANK[b.state] > CONSENT_RANK[a.state] ? b : a;
+}
+
+/** Identifies one source record within a run, e.g. "mailchimp:<audienceId>:<memberId>". */
+export type RecordKey = string;
+
+/** One source record mapped to what HubSpot should hold. */
+export interface SourceContact {
+  key: RecordKey;
+  source: SourceName;
+  sourceId: string;
+  /** Trimmed and lowercased. */
+  email: string;
+  /** The source's own status word: "subscribed", "cleaned", "explicit", "unsubscribed", … */
+  sourceStatus: string;
+  consent: ConsentIntent;
+  /** HubSpot property internal name → value, always strings (HubSpot's wire format). */
+  properties: Record<string, string>;
+  /** When the source last changed the record (ISO 8601), used to pick whose properties win. */
+  changedAt: string | null;
+}
+
+interface RecordIdentity {
+  key: RecordKey;
+  source: SourceName;
+  sourceId: string;
+  email: string | null;
+  sourceStatus: string;
+}
+
+/** The result of mapping one source record: a contact to write, or a record that ends here with a reason. */
+export type MappedRecord =
+  | { kind: 'contact'; contact: SourceContact }
+  | ({ kind: 'skipped'; reason: string } & RecordIdentity)
+  | ({ kind: 'failed'; reason: string } & RecordIdentity);
+
+/** The one outcome every source record ends in. */
+export type RecordOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+
+/** What happened to the person's marketing email state, if anything. */
+export type ConsentOutcome = 'subscribed' | 'optedOut' | 'keptOptedOut';
+
+export type HubSpotPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
+export type HubSpotFieldType =
+  | 'text'
+  | 'textarea'
+  | 'number'
+  | 'date'
+  | 'select'
+  | 'radio'
+  | 'checkbox'
+  | 'booleancheckbox'
+  | 'phonenumber';
+
+/** A contact property the tool creates in its own property group when missing. */
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: HubSpotPropertyType;
+  fieldType: HubSpotFieldType;
+  options?: { label: string; value: string }[];
+}
+
+/** Trims and lowercases; returns null for anything that is not a plausible single address. */
+export function normalizeEmail(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254) return null;
+  // One @, a dot in the domain, no spaces, quotes, angle brackets or control characters.
+  if (!/^[^\s@"<>()[\]\\,;:\p{Cc}]+@[^\s@"<>()[\]\\,;:\p{Cc}]+\.[^\s@"<>()[\]\\,;:\p{Cc}.]{2,}$/u.test(email)) {
+    return null;
+  }
+  const [local, domain] = email.split('@') as [string, string];
+  if (local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  if (domain.includes('..') || domain.startsWith('.') || domain.startsWith('-')) return null;
+  return email;
+}

@@ -1,0 +1,164 @@
+/**
+ * The ports between the workers and the connectors. Connectors implement them, speak HTTP, validate vendor
+ * JSON and translate failures into the error taxonomy (src/errors). Workers call only these.
+ *
+ * Every method may throw RateLimitedError, QuotaExhaustedError, AuthError or TransientError (after the
+ * connector's own retries) for a failure of the whole call. Per-record problems come back as results.
+ */
+import type { LegalBasis } from '../config/env.ts';
+import type { PropertyDefinition, RecordKey } from './contact.ts';
+
+// ---------- HubSpot (sink) ----------
+
+export interface ContactWrite {
+  key: RecordKey;
+  email: string;
+  properties: Record<string, string>;
+}
+
+export type ContactWriteResult =
+  | { key: RecordKey; email: string; ok: true; hubspotId: string; created: boolean }
+  | { key: RecordKey; email: string; ok: false; reason: string };
+
+export type MarketingStatus = 'SUBSCRIBED' | 'NOT_SUBSCRIBED' | 'NOT_SPECIFIED';
+
+export interface HubSpotConsent {
+  email: string;
+  /** Opted out of all email (portal-wide unsubscribe). */
+  optedOutOfAll: boolean;
+  /** Status of the tool's marketing subscription type. */
+  marketing: MarketingStatus;
+}
+
+export type EmailWriteResult = { email: string; ok: true } | { email: string; ok: false; reason: string };
+
+export interface SubscribeInput {
+  email: string;
+  legalBasis: LegalBasis;
+  explanation: string;
+}
+
+export interface HubSpotPort {
+  /** Creates the tool's property group and any missing properties; idempotent and cheap after the first call. */
+  ensureProperties(definitions: PropertyDefinition[]): Promise<void>;
+  /** Batch upsert by email, at most 100 inputs; one result per input, in any order. */
+  upsertContacts(inputs: ContactWrite[]): Promise<ContactWriteResult[]>;
+  /** Current subscription state of each address (addresses HubSpot does not know come back NOT_SPECIFIED). */
+  readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
+  /** Opts addresses out of all email. Falls back to one call per address where the batch endpoint is refused (403). */
+  unsubscribeAll(emails: string[]): Promise<EmailWriteResult[]>;
+  /** Sets the marketing subscription to SUBSCRIBED. Callers must have checked readConsent first. */
+  subscribe(inputs: SubscribeInput[]): Promise<EmailWriteResult[]>;
+  /** True once a batch opt-out was refused with 403 and the per-address fallback is in use. */
+  readonly usingOptOutFallback: boolean;
+}
+
+// ---------- Mailchimp (source) ----------
+
+export const MAILCHIMP_STATUSES = [
+  'subscribed',
+  'unsubscribed',
+  'cleaned',
+  'pending',
+  'transactional',
+  'archived',
+] as const;
+export type MailchimpStatus = (typeof MAILCHIMP_STATUSES)[number];
+
+export interface MailchimpAudience {
+  id: string;
+  name: string;
+}
+
+export interface MailchimpMergeField {
+  tag: string;
+  name: string;
+  type: string;
+  options?: { choices?: string[]; date_format?: string } | undefined;
+}
+
+/**
+ * A member as Mailchimp sends it. Fields are kept loose (unknown) where real data is messy so that one bad
+ * member fails alone in the mapper instead of failing the page.
+ */
+export interface MailchimpMember {
+  id: string;
+  email_address: unknown;
+  unique_email_id?: unknown;
+  contact_id?: unknown;
+  status: unknown;
+  merge_fields?: unknown;
+  tags?: unknown;
+  ip_signup?: unknown;
+  timestamp_signup?: unknown;
+  ip_opt?: unknown;
+  timestamp_opt?: unknown;
+  last_changed?: unknown;
+  unsubscribe_reason?: unknown;
+  language?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface MailchimpMemberPageParams {
+  audienceId: string;
+  status: MailchimpStatus;
+  offset: number;
+  count: number;
+  /** Exclusive, second precision (ISO 8601). */
+  sinceLastChanged?: string;
+  beforeLastChanged?: string;
+}
+
+export interface MailchimpPort {
+  listAudiences(): Promise<MailchimpAudience[]>;
+  getAudience(audienceId: string): Promise<MailchimpAudience>;
+  mergeFields(audienceId: string): Promise<MailchimpMergeField[]>;
+  /** Sorted by last_changed ascending. */
+  memberPage(params: MailchimpMemberPageParams): Promise<{ members: MailchimpMember[]; totalItems: number }>;
+}
+
+// ---------- Constant Contact (source) ----------
+
+export interface CcDefinitions {
+  /** custom_field_id → { name, label, type } */
+  customFields: Map<string, { name: string; label: string; type: string }>;
+  /** list_id → name */
+  lists: Map<string, string>;
+  /** tag_id → name */
+  tags: Map<string, string>;
+}
+
+/** A contact as Constant Contact sends it; loose for the same reason as MailchimpMember. */
+export interface CcContact {
+  contact_id: string;
+  email_address?: unknown;
+  first_name?: unknown;
+  last_name?: unknown;
+  job_title?: unknown;
+  company_name?: unknown;
+  birthday_month?: unknown;
+  birthday_day?: unknown;
+  created_at?: unknown;
+  updated_at?: unknown;
+  deleted_at?: unknown;
+  custom_fields?: unknown;
+  phone_numbers?: unknown;
+  street_addresses?: unknown;
+  list_memberships?: unknown;
+  taggings?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface CcContactPageParams {
+  /** The relative `_links.next.href` of the previous page, or null for the first page. */
+  cursor: string | null;
+  updatedAfter?: string;
+  optoutAfter?: string;
+}
+
+export interface ConstantContactPort {
+  definitions(): Promise<CcDefinitions>;
+  contactPage(
+    params: CcContactPageParams,
+  ): Promise<{ contacts: CcContact[]; nextCursor: string | null; totalCount: number | null }>;
+}

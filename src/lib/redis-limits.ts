@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// Sliding-window log: removes entries older than the window, admits if under max, else answers how long to wait.
+const SLIDING_WINDOW = `
+local key, now, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+if count < max then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+/**
+ * A request-rate limit shared by every worker process through Redis: at most `max` calls per `windowMs`.
+ * `acquire()` resolves when the caller may send one request.
+ */
+export class SharedRateLimiter {
+  readonly max: number;
+  readonly windowMs: number;
+  private maxNow: number;
+  private readonly redis: Redis;
+  private readonly key: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  constructor(redis: Redis, key: string, max: number, windowMs: number, sleep = defaultSleep) {
+    this.redis = redis;
+    this.key = key;
+    this.max = max;
+    this.windowMs = windowMs;
+    this.maxNow = max;
+    this.sleep = sleep;
+  }
+
+  /** Lowers the budget for a while, e.g. when X-HubSpot-RateLimit-Remaining runs low. */
+  slowDown(factor: number, forMs: number): void {
+    this.maxNow = Math.max(1, Math.floor(this.max * factor));
+    setTimeout(() => (this.maxNow = this.max), forMs).unref();
+  }
+
+  async acquire(): Promise<void> {
+    for (;;) {
+      // Redis's clock, not ours: every process must agree on the window.
+      const [seconds, micros] = await this.redis.time();
+      const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const wait = (await this.redis.eval(
+        SLIDING_WINDOW,
+        1,
+        this.key,
+        String(nowMs),
+        String(this.windowMs),
+        String(this.maxNow),
+        randomUUID(),
+      )) as number;
+      if (wait === 0) return;
+      await this.sleep(Math.min(wait, this.windowMs));
+    }
+  }
+}
+
+const SEMAPHORE_ACQUIRE = `
+local key, now, lease, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if redis.call('ZCARD', key) < max then
+  redis.call('ZADD', key, now + lease, member)
+  redis.call('PEXPIRE', key, lease * 2)
+  return 1
+end
+return 0
+`;
+
+/**
+ * At most `max` operations in flight across every worker process (Mailchimp's 10 simultaneous connections).
+ * Each slot is a lease that expires, so a crashed process cannot hold a slot for ever.
+ */
+export class SharedSemaphore {
+  readonly max: number;
+  private readonly redis: Redis;
+  private readonly key: string;
+  private readonly leaseMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  constructor(redis: Redis, key: string, max: number, leaseMs = 130_000, sleep = defaultSleep) {
+    this.redis = redis;
+    this.key = key;
+    this.max = max;
+    this.leaseMs = leaseMs;
+    this.sleep = sleep;
+  }
+
+  async run<T>(operation: () => Promise<T>): Promise<T> {
+    const member = randomUUID();
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      const got = await this.redis.eval(
+        SEMAPHORE_ACQUIRE,
+        1,
+        this.key,
+        String(Date.now()),
+        String(this.leaseMs),
+        String(this.max),
+        member,
+      );
+      if (got === 1) break;
+      await this.sleep(delay);
+    }
+    try {
+      return await operation();
+    } finally {
+      await this.redis.zrem(this.key, member);
+    }
+  }
+}
