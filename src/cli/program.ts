@@ -4,11 +4,15 @@ import { ConfigError, errorMessage, isSyncError } from '../errors/index.ts';
 import { ExitCode } from './exit-codes.ts';
 import { registerCommands } from './commands/index.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('esp-sync')
-    .description('Move contacts and opt-outs from Mailchimp and Constant Contact into HubSpot, on BullMQ queues.')
+    .description(
+      'Move contacts and opt-outs from Mailchimp and Constant Contact into HubSpot, on BullMQ queues.',
+    )
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -72,10 +72,7 @@ const schema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_BASE_URL: url('https://api.hubapi.com'),
   HUBSPOT_SUBSCRIPTION_ID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, { message: 'must be the numeric id of a subscription type' })
-      .optional(),
+    z.string().regex(/^\d+$/, { message: 'must be the numeric id of a subscription type' }).optional(),
   ),
   HUBSPOT_SUBSCRIPTION_NAME: optionalString.transform((v) => v ?? 'Marketing Information'),
   HUBSPOT_RATE_LIMIT: positiveInt(190),
@@ -181,7 +178,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data;
   const ccParts = [e.CONSTANT_CONTACT_CLIENT_ID, e.CONSTANT_CONTACT_CLIENT_SECRET];
   if (ccParts.some(Boolean) && !ccParts.every(Boolean)) {
-    const missing = !e.CONSTANT_CONTACT_CLIENT_ID ? 'CONSTANT_CONTACT_CLIENT_ID' : 'CONSTANT_CONTACT_CLIENT_SECRET';
+    const missing = !e.CONSTANT_CONTACT_CLIENT_ID
+      ? 'CONSTANT_CONTACT_CLIENT_ID'
+      : 'CONSTANT_CONTACT_CLIENT_SECRET';
     throw new ConfigError(
       `${missing} is not set, but other Constant Contact variables are. Set both CONSTANT_CONTACT_CLIENT_ID and CONSTANT_CONTACT_CLIENT_SECRET.`,
     );

@@ -59,7 +59,8 @@ export type RecordOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'f
 /** What happened to the person's marketing email state, if anything. */
 export type ConsentOutcome = 'subscribed' | 'optedOut' | 'keptOptedOut';
 
-export type HubSpotPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
+export type HubSpotPropertyType =
+  'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 export type HubSpotFieldType =
   | 'text'
   | 'textarea'
@@ -86,7 +87,9 @@ export function normalizeEmail(raw: unknown): string | null {
   const email = raw.trim().toLowerCase();
   if (email.length > 254) return null;
   // One @, a dot in the domain, no spaces, quotes, angle brackets or control characters.
-  if (!/^[^\s@"<>()[\]\\,;:\p{Cc}]+@[^\s@"<>()[\]\\,;:\p{Cc}]+\.[^\s@"<>()[\]\\,;:\p{Cc}.]{2,}$/u.test(email)) {
+  if (
+    !/^[^\s@"<>()[\]\\,;:\p{Cc}]+@[^\s@"<>()[\]\\,;:\p{Cc}]+\.[^\s@"<>()[\]\\,;:\p{Cc}.]{2,}$/u.test(email)
+  ) {
     return null;
   }
   const [local, domain] = email.split('@') as [string, string];

@@ -6,7 +6,19 @@
  * connector's own retries) for a failure of the whole call. Per-record problems come back as results.
  */
 import type { LegalBasis } from '../config/env.ts';
+import type { ApiName } from '../errors/index.ts';
 import type { PropertyDefinition, RecordKey } from './contact.ts';
+
+/** Connectors report every HTTP call here (metrics: request counts, 429s, latency per API). */
+export interface ApiCallEvent {
+  api: ApiName;
+  /** A stable label, e.g. "POST /crm/v3/objects/contacts/batch/upsert" (no ids or emails in it). */
+  endpoint: string;
+  /** HTTP status, or "network" when no response arrived. */
+  status: number | 'network';
+  durationMs: number;
+}
+export type ApiCallObserver = (event: ApiCallEvent) => void;
 
 // ---------- HubSpot (sink) ----------
 

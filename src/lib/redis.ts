@@ -5,7 +5,12 @@ import { Redis, type RedisOptions } from 'ioredis';
  * BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...options });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    ...options,
+  });
 }
 
 /** Answers within timeoutMs whether Redis at url is reachable. */

@@ -28,6 +28,7 @@ export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<Sandbox
 
 interface Route {
   method: string;
+  source: string;
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -47,12 +48,24 @@ export class Router {
         return '([^/]+)';
       })
       .join('/');
-    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), names, handler });
+    this.routes.push({
+      method: method.toUpperCase(),
+      source: pattern,
+      pattern: new RegExp(`^${source}/?$`),
+      names,
+      handler,
+    });
     return this;
   }
 
-  /** The handler and params for a request, or null when no route matches the path (any method). */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  /**
+   * The handler, params and route pattern for a request; 'method' when the path exists with other methods;
+   * null when no route matches the path.
+   */
+  match(
+    method: string,
+    path: string,
+  ): { handler: Handler; params: Record<string, string>; pattern: string } | 'method' | null {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(path);
@@ -61,13 +74,17 @@ export class Router {
       if (route.method !== method.toUpperCase()) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
-      return { handler: route.handler, params };
+      return { handler: route.handler, params, pattern: route.source };
     }
     return pathMatched ? 'method' : null;
   }
 }
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): SandboxResponse => ({
+export const json = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): SandboxResponse => ({
   status,
   body,
   headers: { 'content-type': 'application/json;charset=utf-8', ...headers },

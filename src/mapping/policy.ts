@@ -1,0 +1,21 @@
+import type { Config, LegalBasis } from '../config/env.ts';
+
+/**
+ * The consent policy: the one place where the mapping tables' configurable choices live.
+ * The tables themselves (source status → consent intent) are in src/mapping/<source>.ts and read these knobs.
+ */
+export interface ConsentPolicy {
+  /** Legal basis written with SUBSCRIBED for confirmed consent (Mailchimp subscribed, Constant Contact explicit). */
+  subscribedLegalBasis: LegalBasis;
+  /** Legal basis for Constant Contact implicit permission; NOT_SET means no subscription is written for them. */
+  implicitLegalBasis: LegalBasis | 'NOT_SET';
+}
+
+export const DEFAULT_POLICY: ConsentPolicy = {
+  subscribedLegalBasis: 'CONSENT_WITH_NOTICE',
+  implicitLegalBasis: 'LEGITIMATE_INTEREST_OTHER',
+};
+
+export function policyFromConfig(config: Pick<Config, 'policy'>): ConsentPolicy {
+  return { ...config.policy };
+}
