@@ -4,7 +4,8 @@
  * RecordValidationError). Connectors translate every HTTP or network failure into one of these.
  */
 export abstract class SyncError extends Error {
-  abstract readonly kind: 'transient' | 'rate_limited' | 'quota' | 'auth' | 'config' | 'invalid_record';
+  abstract readonly kind:
+    'transient' | 'rate_limited' | 'quota' | 'auth' | 'config' | 'invalid_record' | 'runtime';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -70,6 +71,11 @@ export class RecordValidationError extends SyncError {
     super(message);
     this.recordKey = recordKey;
   }
+}
+
+/** The environment failed at run time (Redis unreachable, a run that does not exist): exit code 3. */
+export class RuntimeError extends SyncError {
+  readonly kind = 'runtime';
 }
 
 export type ApiName = 'hubspot' | 'mailchimp' | 'constant-contact';

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
+import { registerMigrateCommand } from './migrate.ts';
+import { registerReportCommand } from './report.ts';
+import { registerRetryFailedCommand } from './retry-failed.ts';
+import { registerStatusCommand } from './status.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** Every command of esp-sync; each file adds one command (or a group) to the program. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerWorkerCommand(program);
+  registerMigrateCommand(program);
+  registerStatusCommand(program);
+  registerReportCommand(program);
+  registerRetryFailedCommand(program);
 }

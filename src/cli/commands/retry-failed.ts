@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { createApp } from '../../app.ts';
+import { RuntimeError } from '../../errors/index.ts';
+import { configFor } from '../shared.ts';
+import { startAndMaybeFollow } from './migrate.ts';
+
+export function registerRetryFailedCommand(program: Command): void {
+  program
+    .command('retry-failed')
+    .description(
+      "Write a run's failed records again (after fixing the cause); records that fail again stay failed",
+    )
+    .argument('<runId>', 'the run whose failures to retry')
+    .option('--wait', 'follow the retry run to the end')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts: { wait?: boolean; json?: boolean }) => {
+      const app = await createApp(configFor([]));
+      try {
+        const run = await app.store.getRun(runId);
+        if (!run)
+          throw new RuntimeError(
+            `Run ${runId} does not exist (or its data expired after the retention time).`,
+          );
+        await startAndMaybeFollow(app, {
+          sources: run.sources,
+          audiences: run.audiences,
+          full: true,
+          kind: 'retry',
+          retryOf: runId,
+          wait: opts.wait ?? false,
+          json: opts.json ?? false,
+        });
+      } finally {
+        await app.close();
+      }
+    });
+}

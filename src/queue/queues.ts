@@ -1,0 +1,108 @@
+import { FlowProducer, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { SourceContact, SourceName } from '../core/contact.ts';
+import type { MailchimpStatus } from '../core/ports.ts';
+import type { SubscribeCandidate } from '../run/store.ts';
+
+/** The queues, one per kind of work, so a quota pause of one API never stalls the others. */
+export const QUEUE_NAMES = {
+  runs: 'runs',
+  mailchimp: 'mailchimp',
+  constantContact: 'constant-contact',
+  hubspot: 'hubspot',
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const SOURCE_QUEUE: Record<SourceName, QueueName> = {
+  mailchimp: QUEUE_NAMES.mailchimp,
+  'constant-contact': QUEUE_NAMES.constantContact,
+};
+
+export interface ParentRef {
+  id: string;
+  queue: string;
+}
+
+export interface PhaseJobData {
+  runId: string;
+  step?: 'started' | 'waiting';
+}
+
+export interface MailchimpPageData {
+  runId: string;
+  parent: ParentRef;
+  audienceId: string;
+  status: MailchimpStatus;
+  offset: number;
+  sinceLastChanged?: string;
+  beforeLastChanged?: string;
+}
+
+export interface CcPageData {
+  runId: string;
+  parent: ParentRef;
+  /** Relative href of the page, null for the first. */
+  cursor: string | null;
+  index: number;
+  /** Which pass of the run this page belongs to (a sync reads updated and opted-out contacts separately). */
+  chain: 'all' | 'updated' | 'optout';
+  updatedAfter?: string;
+  optoutAfter?: string;
+}
+
+/** A HubSpot write of at most 100 source records with distinct emails: contacts' fields, never credentials. */
+export interface WriteBatchData {
+  runId: string;
+  full: boolean;
+  records: SourceContact[];
+}
+
+export interface SubscribeBatchData {
+  runId: string;
+  candidates: SubscribeCandidate[];
+}
+
+/** Job ids may not contain ":" in BullMQ; record keys and run ids are joined with dots. */
+export function jobId(...parts: (string | number)[]): string {
+  return parts.map((p) => String(p).replace(/:/g, '_')).join('.');
+}
+
+export function defaultJobOptions(retentionDays: number): JobsOptions {
+  const age = retentionDays * 24 * 3600;
+  return {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+    removeOnComplete: { age },
+    removeOnFail: { age },
+  };
+}
+
+export interface Queues {
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Defaults for every job (FlowProducer does not apply a queue's defaults, so flows pass these). */
+  jobOptions: JobsOptions;
+  byName: Record<QueueName, Queue>;
+  flow: FlowProducer;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string, retentionDays: number): Queues {
+  const defaultJobOpts = defaultJobOptions(retentionDays);
+  const byName = Object.fromEntries(
+    Object.values(QUEUE_NAMES).map((name) => [
+      name,
+      new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOpts }),
+    ]),
+  ) as Record<QueueName, Queue>;
+  const flow = new FlowProducer({ connection, prefix });
+  return {
+    connection,
+    prefix,
+    jobOptions: defaultJobOpts,
+    byName,
+    flow,
+    async close() {
+      await Promise.all([...Object.values(byName).map((q) => q.close()), flow.close()]);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import type { SourceContact } from '../core/contact.ts';
+
+/**
+ * A digest of what a record asks HubSpot to hold: email, properties and subscription intent. Equal digests
+ * mean an earlier write already put exactly this in HubSpot, so the record is not written again.
+ */
+export function fingerprint(contact: SourceContact): string {
+  const properties = Object.keys(contact.properties)
+    .sort()
+    .map((k) => [k, contact.properties[k]]);
+  const consent =
+    contact.consent.state === 'subscribe'
+      ? ['subscribe', contact.consent.legalBasis]
+      : [contact.consent.state];
+  return createHash('sha256')
+    .update(JSON.stringify([contact.email, properties, consent]))
+    .digest('base64url')
+    .slice(0, 22);
+}

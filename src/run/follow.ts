@@ -1,0 +1,51 @@
+import type { RunStore } from './store.ts';
+import type { RunCounts, RunInfo } from './types.ts';
+
+export const FINAL_STATUSES = ['completed', 'completed_with_errors', 'failed'] as const;
+
+export function isFinished(run: RunInfo): boolean {
+  return (FINAL_STATUSES as readonly string[]).includes(run.status);
+}
+
+export interface RunSnapshot {
+  run: RunInfo;
+  counts: RunCounts;
+  breakdown: Record<string, number>;
+}
+
+export async function snapshot(store: RunStore, runId: string): Promise<RunSnapshot | null> {
+  const run = await store.getRun(runId);
+  if (!run) return null;
+  const { counts, breakdown } = await store.counts(runId);
+  return { run, counts, breakdown };
+}
+
+/** Polls a run until it finishes, calling onTick with each snapshot. */
+export async function followRun(
+  store: RunStore,
+  runId: string,
+  onTick: (s: RunSnapshot) => void,
+  intervalMs = 1000,
+): Promise<RunSnapshot> {
+  for (;;) {
+    const s = await snapshot(store, runId);
+    if (!s) throw new Error(`Run ${runId} disappeared from Redis.`);
+    onTick(s);
+    if (isFinished(s.run)) return s;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Records done, the rate per second since the run started, and an ETA when the total is known. */
+export function progressOf(
+  s: RunSnapshot,
+  now = Date.now(),
+): { done: number; total: number | null; rate: number; etaSeconds: number | null } {
+  const done = s.counts.read;
+  const started = s.run.startedAt ? Date.parse(s.run.startedAt) : now;
+  const seconds = Math.max(1, (now - started) / 1000);
+  const rate = done / seconds;
+  const total = s.run.total;
+  const etaSeconds = total !== null && rate > 0 && total > done ? Math.round((total - done) / rate) : null;
+  return { done, total, rate, etaSeconds };
+}

@@ -1,0 +1,59 @@
+import type { RunStore } from './store.ts';
+import type { RecordRow } from './types.ts';
+
+export type ReportFilter = 'failed' | 'skipped' | 'optedOut';
+export type ReportFormat = 'csv' | 'json';
+
+export const REPORT_COLUMNS = [
+  'email',
+  'source',
+  'sourceStatus',
+  'outcome',
+  'consent',
+  'reason',
+  'key',
+] as const;
+
+export function matchesFilter(row: RecordRow, only: ReportFilter | undefined): boolean {
+  if (!only) return true;
+  if (only === 'optedOut') return row.consent === 'optedOut' || row.consent === 'keptOptedOut';
+  return row.outcome === only;
+}
+
+function csvCell(value: string | null): string {
+  const text = value ?? '';
+  // A leading =, +, - or @ would run as a formula in a spreadsheet.
+  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function csvHeader(): string {
+  return REPORT_COLUMNS.join(',');
+}
+
+export function csvLine(row: RecordRow): string {
+  return REPORT_COLUMNS.map((c) => csvCell(row[c])).join(',');
+}
+
+/** Streams a run's report, one line (CSV) or one array element (JSON) per source record. */
+export async function* reportLines(
+  store: RunStore,
+  runId: string,
+  format: ReportFormat,
+  only?: ReportFilter,
+): AsyncGenerator<string> {
+  if (format === 'csv') yield csvHeader();
+  else yield '[';
+  let first = true;
+  for await (const rows of store.scanRows(runId)) {
+    for (const row of rows) {
+      if (!matchesFilter(row, only)) continue;
+      if (format === 'csv') yield csvLine(row);
+      else {
+        yield `${first ? '' : ','}${JSON.stringify(row)}`;
+        first = false;
+      }
+    }
+  }
+  if (format === 'json') yield ']';
+}

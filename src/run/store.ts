@@ -1,0 +1,400 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { SourceName } from '../core/contact.ts';
+import { globalKeys, runKeys } from './keys.ts';
+import {
+  COUNT_NAMES,
+  emptyCounts,
+  type DeadLetter,
+  type RecordRow,
+  type RunCounts,
+  type RunInfo,
+  type RunOptions,
+  type RunStatus,
+} from './types.ts';
+
+// Writes record rows and keeps the counters exact when a row is written again (a retried job, the subscribe
+// phase adding a consent outcome): the previous row's counters are taken back before the new ones are added.
+// ARGV: groups of (recordKey, rowJson, countersCsv).
+const RECORD_ROWS = `
+local records, counts = KEYS[1], KEYS[2]
+for i = 1, #ARGV, 3 do
+  local prev = redis.call('HGET', records, ARGV[i])
+  if prev then
+    local p = cjson.decode(prev)
+    for field in string.gmatch(p.c, '[^,]+') do redis.call('HINCRBY', counts, field, -1) end
+  end
+  redis.call('HSET', records, ARGV[i], ARGV[i + 1])
+  for field in string.gmatch(ARGV[i + 2], '[^,]+') do redis.call('HINCRBY', counts, field, 1) end
+end
+return 1
+`;
+
+// The consent registry: remembers each source record's consent rank per email and answers the strictest.
+// ARGV: groups of (email, recordKey, rank). Returns the strictest rank per group.
+const REGISTER_CONSENT = `
+local out = {}
+for i = 1, #ARGV, 3 do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  local m = raw and cjson.decode(raw) or {}
+  m[ARGV[i + 1]] = tonumber(ARGV[i + 2])
+  redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(m))
+  local strictest = 0
+  for _, r in pairs(m) do if r > strictest then strictest = r end end
+  table.insert(out, strictest)
+end
+return out
+`;
+
+// Per run and email, the record with the newest change owns the properties; ties go to the larger key so the
+// result does not depend on job order. ARGV: groups of (email, "<changedAt>|<recordKey>"). Returns 1 = owner.
+const CLAIM_PROPERTIES = `
+local out = {}
+for i = 1, #ARGV, 2 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not cur) or cur <= ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    table.insert(out, 1)
+  else
+    table.insert(out, 0)
+  end
+end
+return out
+`;
+
+// Subscription candidates of a run, one per email; further records of the same email are appended.
+const ADD_CANDIDATE = `
+for i = 1, #ARGV, 2 do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  local incoming = cjson.decode(ARGV[i + 1])
+  if raw then
+    local c = cjson.decode(raw)
+    local seen = false
+    for _, k in ipairs(c.keys) do if k == incoming.keys[1] then seen = true end end
+    if not seen then
+      table.insert(c.keys, incoming.keys[1])
+      table.insert(c.fingerprints, incoming.fingerprints[1])
+    end
+    redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(c))
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+return 1
+`;
+
+export interface SubscribeCandidate {
+  email: string;
+  /** The run's records asking to subscribe this email, and their fingerprints (same order). */
+  keys: string[];
+  fingerprints: string[];
+  legalBasis: string;
+  explanation: string;
+}
+
+interface StoredRow extends RecordRow {
+  /** Counter fields this row added, so a rewrite can take them back. */
+  c: string;
+}
+
+function countersFor(row: RecordRow): string {
+  const fields = [
+    'read',
+    row.outcome,
+    `src:${row.source}:read`,
+    `src:${row.source}:${row.outcome}`,
+    `status:${row.source}:${row.sourceStatus}`,
+  ];
+  if (row.consent) fields.push(row.consent, `src:${row.source}:${row.consent}`);
+  return fields.join(',');
+}
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function parseRun(raw: Record<string, string>): RunInfo | null {
+  if (!raw.id) return null;
+  return {
+    id: raw.id,
+    kind: (raw.kind ?? 'migrate') as RunInfo['kind'],
+    sources: JSON.parse(raw.sources ?? '[]') as SourceName[],
+    audiences: JSON.parse(raw.audiences ?? '[]') as string[],
+    full: raw.full === '1',
+    status: (raw.status ?? 'queued') as RunStatus,
+    createdAt: raw.createdAt ?? '',
+    startedAt: raw.startedAt || null,
+    finishedAt: raw.finishedAt || null,
+    total: raw.total ? Number(raw.total) : null,
+    error: raw.error || null,
+    notices: JSON.parse(raw.notices ?? '[]') as string[],
+    retryOf: raw.retryOf || null,
+  };
+}
+
+/** Run state in Redis: the run itself, its counters, one row per source record, dead letters, and consent. */
+export class RunStore {
+  readonly redis: Redis;
+  readonly prefix: string;
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  keys(runId: string) {
+    return runKeys(this.prefix, runId);
+  }
+
+  async createRun(options: RunOptions): Promise<RunInfo> {
+    const id = newRunId();
+    const now = new Date().toISOString();
+    await this.redis
+      .multi()
+      .hset(this.keys(id).info, {
+        id,
+        kind: options.kind,
+        sources: JSON.stringify(options.sources),
+        audiences: JSON.stringify(options.audiences),
+        full: options.full ? '1' : '0',
+        status: 'queued',
+        createdAt: now,
+        notices: '[]',
+        retryOf: options.retryOf ?? '',
+      })
+      .zadd(globalKeys(this.prefix).runs, Date.now(), id)
+      .exec();
+    return (await this.getRun(id))!;
+  }
+
+  async getRun(runId: string): Promise<RunInfo | null> {
+    return parseRun(await this.redis.hgetall(this.keys(runId).info));
+  }
+
+  async listRuns(limit = 50): Promise<RunInfo[]> {
+    const ids = await this.redis.zrevrange(globalKeys(this.prefix).runs, 0, limit - 1);
+    const runs = await Promise.all(ids.map((id) => this.getRun(id)));
+    return runs.filter((r): r is RunInfo => r !== null);
+  }
+
+  async latestRunId(): Promise<string | null> {
+    const [id] = await this.redis.zrevrange(globalKeys(this.prefix).runs, 0, 0);
+    return id ?? null;
+  }
+
+  async markStarted(runId: string): Promise<void> {
+    await this.redis.hsetnx(this.keys(runId).info, 'startedAt', new Date().toISOString());
+    await this.redis.hset(this.keys(runId).info, 'status', 'running');
+  }
+
+  async finish(runId: string, status: RunStatus, error?: string): Promise<void> {
+    await this.redis.hset(this.keys(runId).info, {
+      status,
+      finishedAt: new Date().toISOString(),
+      ...(error ? { error } : {}),
+    });
+  }
+
+  /** Records the size a source announced; set once per part (e.g. per audience and status) so retries don't add twice. */
+  async setTotalPart(runId: string, part: string, count: number): Promise<void> {
+    const key = `${this.keys(runId).context}:totals`;
+    await this.redis.hset(key, part, String(count));
+    const parts = await this.redis.hvals(key);
+    const total = parts.reduce((sum, v) => sum + Number(v), 0);
+    await this.redis.hset(this.keys(runId).info, 'total', String(total));
+  }
+
+  async addNotice(runId: string, notice: string): Promise<void> {
+    const run = await this.getRun(runId);
+    if (!run || run.notices.includes(notice)) return;
+    await this.redis.hset(this.keys(runId).info, 'notices', JSON.stringify([...run.notices, notice]));
+  }
+
+  async counts(runId: string): Promise<{ counts: RunCounts; breakdown: Record<string, number> }> {
+    const raw = await this.redis.hgetall(this.keys(runId).counts);
+    const counts = emptyCounts();
+    const breakdown: Record<string, number> = {};
+    for (const [field, value] of Object.entries(raw)) {
+      const n = Number(value);
+      if ((COUNT_NAMES as readonly string[]).includes(field)) counts[field as keyof RunCounts] = n;
+      else if (n !== 0) breakdown[field] = n;
+    }
+    return { counts, breakdown };
+  }
+
+  async recordRows(runId: string, rows: RecordRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const args = rows.flatMap((row) => {
+      const stored: StoredRow = { ...row, c: countersFor(row) };
+      return [row.key, JSON.stringify(stored), stored.c];
+    });
+    const k = this.keys(runId);
+    await this.redis.eval(RECORD_ROWS, 2, k.records, k.counts, ...args);
+  }
+
+  async getRows(runId: string, keys: string[]): Promise<Map<string, RecordRow>> {
+    if (keys.length === 0) return new Map();
+    const values = await this.redis.hmget(this.keys(runId).records, ...keys);
+    const out = new Map<string, RecordRow>();
+    values.forEach((v, i) => {
+      if (v) out.set(keys[i]!, stripCounters(JSON.parse(v) as StoredRow));
+    });
+    return out;
+  }
+
+  /** Every record row of a run, a chunk at a time (HSCAN: memory stays flat for big runs). */
+  async *scanRows(runId: string): AsyncGenerator<RecordRow[]> {
+    for await (const chunk of this.scanHash(this.keys(runId).records)) {
+      yield chunk.map(([, v]) => stripCounters(JSON.parse(v) as StoredRow));
+    }
+  }
+
+  async putDeadLetters(runId: string, letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.redis.hset(
+      this.keys(runId).dead,
+      Object.fromEntries(letters.map((l) => [l.row.key, JSON.stringify(l)])),
+    );
+  }
+
+  async removeDeadLetters(runId: string, keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.hdel(this.keys(runId).dead, ...keys);
+  }
+
+  async *scanDeadLetters(runId: string): AsyncGenerator<DeadLetter[]> {
+    for await (const chunk of this.scanHash(this.keys(runId).dead)) {
+      yield chunk.map(([, v]) => JSON.parse(v) as DeadLetter);
+    }
+  }
+
+  async addSubscribeCandidates(runId: string, candidates: SubscribeCandidate[]): Promise<void> {
+    if (candidates.length === 0) return;
+    const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
+    await this.redis.eval(ADD_CANDIDATE, 1, this.keys(runId).subscribe, ...args);
+  }
+
+  async *scanSubscribeCandidates(runId: string): AsyncGenerator<SubscribeCandidate[]> {
+    for await (const chunk of this.scanHash(this.keys(runId).subscribe)) {
+      yield chunk.map(([, v]) => JSON.parse(v) as SubscribeCandidate);
+    }
+  }
+
+  /** Stores each record's consent rank and answers, per email, the strictest rank any source record holds. */
+  async registerConsent(
+    entries: { email: string; key: string; rank: number }[],
+  ): Promise<Map<string, number>> {
+    if (entries.length === 0) return new Map();
+    const args = entries.flatMap((e) => [e.email, e.key, String(e.rank)]);
+    const out = (await this.redis.eval(
+      REGISTER_CONSENT,
+      1,
+      globalKeys(this.prefix).consent,
+      ...args,
+    )) as number[];
+    return new Map(entries.map((e, i) => [e.email, out[i] ?? 2]));
+  }
+
+  /** The strictest known consent rank per email (missing emails are absent from the map). */
+  async strictestConsent(emails: string[]): Promise<Map<string, number>> {
+    if (emails.length === 0) return new Map();
+    const values = await this.redis.hmget(globalKeys(this.prefix).consent, ...emails);
+    const out = new Map<string, number>();
+    values.forEach((v, i) => {
+      if (!v) return;
+      const ranks = Object.values(JSON.parse(v) as Record<string, number>);
+      out.set(emails[i]!, Math.max(...ranks));
+    });
+    return out;
+  }
+
+  /** Which of these records own their email's properties in this run (the newest change wins). */
+  async claimProperties(
+    runId: string,
+    entries: { email: string; key: string; changedAt: string | null }[],
+  ): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const args = entries.flatMap((e) => [e.email, `${e.changedAt ?? ''}|${e.key}`]);
+    const out = (await this.redis.eval(CLAIM_PROPERTIES, 1, this.keys(runId).owners, ...args)) as number[];
+    return new Set(entries.filter((_, i) => out[i] === 1).map((e) => e.key));
+  }
+
+  async getFingerprints(keys: string[]): Promise<Map<string, { fingerprint: string; email: string }>> {
+    if (keys.length === 0) return new Map();
+    const values = await this.redis.hmget(globalKeys(this.prefix).fingerprints, ...keys);
+    const out = new Map<string, { fingerprint: string; email: string }>();
+    values.forEach((v, i) => {
+      if (!v) return;
+      const space = v.indexOf(' ');
+      out.set(keys[i]!, { fingerprint: v.slice(0, space), email: v.slice(space + 1) });
+    });
+    return out;
+  }
+
+  async setFingerprints(entries: { key: string; fingerprint: string; email: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.redis.hset(
+      globalKeys(this.prefix).fingerprints,
+      Object.fromEntries(entries.map((e) => [e.key, `${e.fingerprint} ${e.email}`])),
+    );
+  }
+
+  async setContext(runId: string, name: string, value: unknown): Promise<void> {
+    await this.redis.hset(this.keys(runId).context, name, JSON.stringify(value));
+  }
+
+  async getContext<T>(runId: string, name: string): Promise<T | null> {
+    const raw = await this.redis.hget(this.keys(runId).context, name);
+    return raw ? (JSON.parse(raw) as T) : null;
+  }
+
+  /** Adds to the per-minute timeline of a run (contacts written, 429s) that the run page charts. */
+  async tick(runId: string, field: 'written' | 'rateLimited', by = 1): Promise<void> {
+    const minute = new Date().toISOString().slice(0, 16);
+    await this.redis.hincrby(this.keys(runId).timeline, `${minute}|${field}`, by);
+  }
+
+  async timeline(runId: string): Promise<{ minute: string; written: number; rateLimited: number }[]> {
+    const raw = await this.redis.hgetall(this.keys(runId).timeline);
+    const byMinute = new Map<string, { minute: string; written: number; rateLimited: number }>();
+    for (const [field, value] of Object.entries(raw)) {
+      const [minute, kind] = field.split('|') as [string, 'written' | 'rateLimited'];
+      const entry = byMinute.get(minute) ?? { minute, written: 0, rateLimited: 0 };
+      entry[kind] = Number(value);
+      byMinute.set(minute, entry);
+    }
+    return [...byMinute.values()].sort((a, b) => a.minute.localeCompare(b.minute));
+  }
+
+  /** Lets a finished run's personal data expire after the retention time. */
+  async expireRun(runId: string, seconds: number): Promise<void> {
+    const k = this.keys(runId);
+    const pipeline = this.redis.pipeline();
+    for (const key of [...Object.values(k), `${k.context}:totals`]) pipeline.expire(key, seconds);
+    await pipeline.exec();
+  }
+
+  /** Drops runs whose data expired from the run index. */
+  async pruneIndex(): Promise<void> {
+    const ids = await this.redis.zrange(globalKeys(this.prefix).runs, 0, '-1');
+    for (const id of ids) {
+      if (!(await this.redis.exists(this.keys(id).info)))
+        await this.redis.zrem(globalKeys(this.prefix).runs, id);
+    }
+  }
+
+  private async *scanHash(key: string): AsyncGenerator<[string, string][]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', '500');
+      cursor = next;
+      const pairs: [string, string][] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+      if (pairs.length > 0) yield pairs;
+    } while (cursor !== '0');
+  }
+}
+
+function stripCounters(stored: StoredRow): RecordRow {
+  const { c: _c, ...row } = stored;
+  return row;
+}

@@ -1,0 +1,69 @@
+import type { ConsentOutcome, RecordOutcome, SourceContact, SourceName } from '../core/contact.ts';
+
+export type RunKind = 'migrate' | 'sync' | 'retry';
+export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed';
+
+export interface RunOptions {
+  sources: SourceName[];
+  /** Mailchimp audience ids; empty means every audience. */
+  audiences: string[];
+  /** Ignore fingerprints and rewrite everything. */
+  full: boolean;
+  kind: RunKind;
+  /** For retry runs: the run whose dead letters are written again. */
+  retryOf?: string;
+}
+
+export interface RunInfo {
+  id: string;
+  kind: RunKind;
+  sources: SourceName[];
+  audiences: string[];
+  full: boolean;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Records the sources announced up front (Mailchimp total_items, Constant Contact contacts_count). */
+  total: number | null;
+  error: string | null;
+  /** Notes for the summary, e.g. that opt-outs used the per-address fallback. */
+  notices: string[];
+  retryOf: string | null;
+}
+
+export const COUNT_NAMES = [
+  'read',
+  'created',
+  'updated',
+  'unchanged',
+  'subscribed',
+  'optedOut',
+  'keptOptedOut',
+  'skipped',
+  'failed',
+] as const;
+export type CountName = (typeof COUNT_NAMES)[number];
+export type RunCounts = Record<CountName, number>;
+
+/** One row of the report: what happened to one source record. */
+export interface RecordRow {
+  key: string;
+  source: SourceName;
+  email: string | null;
+  sourceStatus: string;
+  outcome: RecordOutcome;
+  consent: ConsentOutcome | null;
+  reason: string | null;
+}
+
+/** A record that failed, with what is needed to write it again: the contact, or only its subscription. */
+export interface DeadLetter {
+  row: RecordRow;
+  contact: SourceContact | null;
+  subscription?: { email: string; legalBasis: string; explanation: string };
+}
+
+export function emptyCounts(): RunCounts {
+  return Object.fromEntries(COUNT_NAMES.map((n) => [n, 0])) as RunCounts;
+}

@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { requireConstantContact, requireHubSpot, requireMailchimp, type Config } from '../config/env.ts';
+import type { ApiCallObserver, ConstantContactPort, HubSpotPort, MailchimpPort } from '../core/ports.ts';
+import { createConstantContactSource } from '../connectors/constant-contact/index.ts';
+import { createHubSpotSink } from '../connectors/hubspot/index.ts';
+import { createMailchimpSource } from '../connectors/mailchimp/index.ts';
+import { policyFromConfig, type ConsentPolicy } from '../mapping/policy.ts';
+import type { Queues } from '../queue/queues.ts';
+import type { RunStore } from '../run/store.ts';
+
+/** Everything a job processor needs. Connectors are created on first use, so an unconfigured source costs nothing. */
+export interface WorkerContext {
+  config: Config;
+  redis: Redis;
+  store: RunStore;
+  queues: Queues;
+  logger: Logger;
+  policy: ConsentPolicy;
+  hubspot(): HubSpotPort;
+  mailchimp(): MailchimpPort;
+  constantContact(): ConstantContactPort;
+}
+
+export interface PortOverrides {
+  hubspot?: HubSpotPort;
+  mailchimp?: MailchimpPort;
+  constantContact?: ConstantContactPort;
+}
+
+export function createWorkerContext(deps: {
+  config: Config;
+  redis: Redis;
+  store: RunStore;
+  queues: Queues;
+  logger: Logger;
+  observe?: ApiCallObserver;
+  ports?: PortOverrides;
+}): WorkerContext {
+  const { config, redis, logger, observe } = deps;
+  const common = { redis, keyPrefix: config.queuePrefix, timeoutMs: config.httpTimeoutMs, logger, observe };
+  let hubspot = deps.ports?.hubspot;
+  let mailchimp = deps.ports?.mailchimp;
+  let constantContact = deps.ports?.constantContact;
+  return {
+    config,
+    redis,
+    store: deps.store,
+    queues: deps.queues,
+    logger,
+    policy: policyFromConfig(config),
+    hubspot: () => (hubspot ??= createHubSpotSink(requireHubSpot(config), common)),
+    mailchimp: () => (mailchimp ??= createMailchimpSource(requireMailchimp(config), common)),
+    constantContact: () =>
+      (constantContact ??= createConstantContactSource(requireConstantContact(config), common)),
+  };
+}

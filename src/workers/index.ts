@@ -1,0 +1,132 @@
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import {
+  AuthError,
+  ConfigError,
+  QuotaExhaustedError,
+  RateLimitedError,
+  errorMessage,
+} from '../errors/index.ts';
+import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
+import { processCcPage } from './cc-page.ts';
+import type { WorkerContext } from './context.ts';
+import { processFinalize } from './finalize.ts';
+import { processMailchimpPage } from './mailchimp-page.ts';
+import { processReadPhase } from './read-phase.ts';
+import { processSubscribeBatch, processSubscribePhase } from './subscribe.ts';
+import { processWriteBatch } from './write-batch.ts';
+
+type Handler = (ctx: WorkerContext, job: Job, token: string) => Promise<unknown>;
+
+const HANDLERS: Record<string, Handler> = {
+  'read-phase': processReadPhase,
+  'subscribe-phase': processSubscribePhase,
+  finalize: processFinalize,
+  'mailchimp-page': processMailchimpPage,
+  'cc-page': processCcPage,
+  'write-batch': processWriteBatch,
+  'subscribe-batch': processSubscribeBatch,
+};
+
+export interface WorkerOptions {
+  /** Jobs at once on the HubSpot queue per process; the shared rate limit, not this, bounds the request rate. */
+  concurrency: number;
+  /** How often a crashed worker's jobs are noticed and handed to another (ms). */
+  stalledInterval?: number;
+  lockDuration?: number;
+}
+
+const CONCURRENCY: Record<QueueName, (o: WorkerOptions) => number> = {
+  runs: () => 4,
+  mailchimp: () => 4,
+  'constant-contact': () => 1,
+  hubspot: (o) => o.concurrency,
+};
+
+/**
+ * Turns the error taxonomy into queue behaviour: rate limits and quotas park the whole queue (every worker)
+ * without using up attempts; auth and config errors stop the run; anything transient is retried with backoff.
+ */
+function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
+  return async (job, token) => {
+    const handler = HANDLERS[job.name];
+    if (!handler) throw new UnrecoverableError(`No processor for job "${job.name}".`);
+    try {
+      return await handler(ctx, job, token!);
+    } catch (err) {
+      const runId = (job.data as { runId?: string }).runId;
+      if (err instanceof RateLimitedError) {
+        await worker().rateLimit(err.waitMs);
+        if (runId) await ctx.store.tick(runId, 'rateLimited');
+        throw Worker.RateLimitError();
+      }
+      if (err instanceof QuotaExhaustedError) {
+        const waitMs = Math.max(1000, err.resetAt.getTime() - Date.now());
+        ctx.logger.warn(
+          { api: err.api, resetAt: err.resetAt.toISOString() },
+          `${err.api} daily quota used up: its jobs are paused until ${err.resetAt.toISOString()}`,
+        );
+        if (runId)
+          await ctx.store.addNotice(
+            runId,
+            `${err.api} daily quota reached; paused until ${err.resetAt.toISOString()}.`,
+          );
+        await worker().rateLimit(waitMs);
+        throw Worker.RateLimitError();
+      }
+      if (err instanceof AuthError || err instanceof ConfigError) {
+        if (runId) await ctx.store.finish(runId, 'failed', err.message);
+        ctx.logger.error({ runId, job: job.name }, err.message);
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+  };
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export function startWorkers(ctx: WorkerContext, options: WorkerOptions): RunningWorkers {
+  const workers = Object.values(QUEUE_NAMES).map((name) => {
+    let worker: Worker | undefined;
+    worker = new Worker(
+      name,
+      processorFor(ctx, () => worker!),
+      {
+        connection: ctx.queues.connection,
+        prefix: ctx.queues.prefix,
+        concurrency: CONCURRENCY[name](options),
+        maxStalledCount: 5,
+        stalledInterval: options.stalledInterval ?? 30_000,
+        lockDuration: options.lockDuration ?? 60_000,
+      },
+    );
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      const runId = (job.data as { runId?: string }).runId;
+      if (!exhausted || !runId) return;
+      ctx.logger.error({ runId, job: job.name, jobId: job.id }, `job failed for good: ${errorMessage(err)}`);
+      void ctx.store
+        .getRun(runId)
+        .then((run) =>
+          run && !['failed', 'completed', 'completed_with_errors'].includes(run.status)
+            ? ctx.store.finish(runId, 'failed', `${job.name} failed: ${errorMessage(err)}`)
+            : undefined,
+        )
+        .catch((e: unknown) => ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'));
+    });
+    worker.on('error', (err) =>
+      ctx.logger.error({ err: errorMessage(err) }, `worker error on queue ${name}`),
+    );
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { MappedRecord } from '../core/contact.ts';
+import { jobId, QUEUE_NAMES, type ParentRef, type WriteBatchData } from '../queue/queues.ts';
+import type { RecordRow } from '../run/types.ts';
+import { batchByUniqueEmail } from './batching.ts';
+import type { WorkerContext } from './context.ts';
+
+/**
+ * Takes a mapped page: records that end here (skipped by policy, failed mapping) get their row now; contacts
+ * go to HubSpot write batches, children of the run's read phase. Job ids are derived from the page, so a page
+ * read again after a crash adds no second copy.
+ */
+export async function dispatchMappedPage(
+  ctx: WorkerContext,
+  params: { runId: string; full: boolean; parent: ParentRef; pageId: string; mapped: MappedRecord[] },
+): Promise<void> {
+  const { runId, parent, pageId, mapped, full } = params;
+  const rows: RecordRow[] = [];
+  const contacts = [];
+  for (const record of mapped) {
+    if (record.kind === 'contact') {
+      contacts.push(record.contact);
+      continue;
+    }
+    rows.push({
+      key: record.key,
+      source: record.source,
+      email: record.email,
+      sourceStatus: record.sourceStatus,
+      outcome: record.kind,
+      consent: null,
+      reason: record.reason,
+    });
+  }
+  await ctx.store.recordRows(runId, rows);
+  const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
+  const batches = batchByUniqueEmail(contacts);
+  await hubspot.addBulk(
+    batches.map((records, i) => ({
+      name: 'write-batch',
+      data: { runId, full, records } satisfies WriteBatchData,
+      opts: { jobId: jobId(runId, 'w', pageId, i), parent, ignoreDependencyOnFailure: true },
+    })),
+  );
+}

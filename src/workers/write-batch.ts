@@ -1,0 +1,152 @@
+import type { Job } from 'bullmq';
+import { CONSENT_RANK, type SourceContact } from '../core/contact.ts';
+import type { ContactWriteResult } from '../core/ports.ts';
+import { TransientError, errorMessage } from '../errors/index.ts';
+import type { WriteBatchData } from '../queue/queues.ts';
+import { fingerprint } from '../run/fingerprint.ts';
+import type { DeadLetter, RecordRow } from '../run/types.ts';
+import type { WorkerContext } from './context.ts';
+
+function row(contact: SourceContact, patch: Partial<RecordRow> & Pick<RecordRow, 'outcome'>): RecordRow {
+  return {
+    key: contact.key,
+    source: contact.source,
+    email: contact.email,
+    sourceStatus: contact.sourceStatus,
+    consent: null,
+    reason: null,
+    ...patch,
+  };
+}
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Writes one batch to HubSpot: contact properties (batch upsert), then opt-outs. Subscriptions are not written
+ * here: they are collected for the run's subscribe phase, which runs after every opt-out of the run.
+ */
+export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchData>): Promise<void> {
+  try {
+    await writeBatch(ctx, job.data);
+  } catch (err) {
+    // A batch that still fails transiently on its last attempt fails its records (retryable later), not the run.
+    if (!(err instanceof TransientError) || !isLastAttempt(job)) throw err;
+    await failWholeBatch(ctx, job.data, `HubSpot kept failing: ${errorMessage(err)}`);
+  }
+}
+
+async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<void> {
+  const { runId, records, full } = data;
+  const { store } = ctx;
+  const hubspot = ctx.hubspot();
+
+  await store.registerConsent(
+    records.map((r) => ({ email: r.email, key: r.key, rank: CONSENT_RANK[r.consent.state] })),
+  );
+  const previous = full ? new Map() : await store.getFingerprints(records.map((r) => r.key));
+  const digests = new Map(records.map((r) => [r.key, fingerprint(r)]));
+  const changed = records.filter((r) => previous.get(r.key)?.fingerprint !== digests.get(r.key));
+  const unchanged = records.filter((r) => previous.get(r.key)?.fingerprint === digests.get(r.key));
+
+  const owners = await store.claimProperties(
+    runId,
+    changed.map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
+  );
+  const toUpsert = changed.filter((r) => owners.has(r.key));
+  const upserts = new Map<string, ContactWriteResult>();
+  if (toUpsert.length > 0) {
+    const results = await hubspot.upsertContacts(
+      toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })),
+    );
+    for (const result of results) upserts.set(result.key, result);
+  }
+
+  // Opt-outs go out whether or not the properties could be written: consent never waits on data quality.
+  const optOuts = changed.filter((r) => r.consent.state === 'optOut');
+  const optOutResults = new Map<string, { ok: boolean; reason?: string }>();
+  if (optOuts.length > 0) {
+    for (const result of await hubspot.unsubscribeAll([...new Set(optOuts.map((r) => r.email))])) {
+      optOutResults.set(result.email, result.ok ? { ok: true } : { ok: false, reason: result.reason });
+    }
+    if (hubspot.usingOptOutFallback) {
+      await store.addNotice(
+        runId,
+        'HubSpot refused batch opt-outs (403: the portal lacks Marketing Hub Enterprise); opt-outs were written one address at a time.',
+      );
+    }
+  }
+
+  const rows: RecordRow[] = unchanged.map((r) => row(r, { outcome: 'unchanged' }));
+  const dead: DeadLetter[] = [];
+  const done: { key: string; fingerprint: string; email: string }[] = [];
+  const candidates = [];
+  let written = 0;
+
+  for (const record of changed) {
+    const upsert = upserts.get(record.key);
+    let outcome: RecordRow['outcome'] = 'unchanged';
+    let reason: string | null = owners.has(record.key)
+      ? null
+      : 'a more recently changed record of this email set its properties';
+    if (upsert && upsert.ok) {
+      outcome = upsert.created ? 'created' : 'updated';
+      written++;
+    } else if (upsert && !upsert.ok) {
+      outcome = 'failed';
+      reason = upsert.reason;
+    } else if (owners.has(record.key)) {
+      outcome = 'failed';
+      reason = 'HubSpot returned no result for this record';
+    }
+
+    let consent: RecordRow['consent'] = null;
+    if (record.consent.state === 'optOut') {
+      const result = optOutResults.get(record.email);
+      if (result?.ok) consent = 'optedOut';
+      else {
+        outcome = 'failed';
+        reason = `opt-out not written: ${result?.reason ?? 'no result from HubSpot'}`;
+      }
+    }
+
+    if (outcome === 'failed') {
+      const failedRow = row(record, { outcome, consent, reason });
+      rows.push(failedRow);
+      dead.push({ row: failedRow, contact: record });
+      continue;
+    }
+    rows.push(row(record, { outcome, consent, reason }));
+    if (record.consent.state === 'subscribe') {
+      candidates.push({
+        email: record.email,
+        keys: [record.key],
+        fingerprints: [digests.get(record.key)!],
+        legalBasis: record.consent.legalBasis,
+        explanation: record.consent.explanation,
+      });
+    } else {
+      done.push({ key: record.key, fingerprint: digests.get(record.key)!, email: record.email });
+    }
+  }
+
+  await store.recordRows(runId, rows);
+  await store.putDeadLetters(runId, dead);
+  await store.removeDeadLetters(
+    runId,
+    rows.filter((r) => r.outcome !== 'failed').map((r) => r.key),
+  );
+  await store.addSubscribeCandidates(runId, candidates);
+  await store.setFingerprints(done);
+  if (written > 0) await store.tick(runId, 'written', written);
+}
+
+async function failWholeBatch(ctx: WorkerContext, data: WriteBatchData, reason: string): Promise<void> {
+  const rows = data.records.map((r) => row(r, { outcome: 'failed', reason }));
+  await ctx.store.recordRows(data.runId, rows);
+  await ctx.store.putDeadLetters(
+    data.runId,
+    rows.map((r, i) => ({ row: r, contact: data.records[i] ?? null })),
+  );
+}
