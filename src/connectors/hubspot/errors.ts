@@ -1,0 +1,234 @@
+/**
+ * Turns a HubSpot HTTP answer into the error taxonomy (src/errors). Pure: status, body text and headers in,
+ * a verdict out, so every row of the table is a unit test (api-facts §3.6 "Other statuses", §5 #4 #15).
+ */
+import {
+  AuthError,
+  QuotaExhaustedError,
+  RateLimitedError,
+  TransientError,
+  type SyncError,
+} from '../../errors/index.ts';
+import { hubSpotErrorSchema, type HubSpotErrorBody } from './schemas.ts';
+
+export type HeaderBag = Headers | Record<string, string | undefined>;
+
+/** A 4xx the caller decides about (a batch to split, a record to fail, a 403 to fall back from). */
+export interface HubSpotRejection {
+  status: number;
+  message: string;
+  category: string | undefined;
+  body: HubSpotErrorBody | undefined;
+}
+
+export type HubSpotVerdict =
+  | { outcome: 'ok'; status: number; body: unknown }
+  | { outcome: 'rejected'; rejection: HubSpotRejection }
+  | { outcome: 'error'; error: SyncError };
+
+const TEN_SECONDS = 10_000;
+const ONE_SECOND = 1_000;
+/** "Locks will last for 2 seconds" (423); a little more so the lock is surely gone. */
+const LOCK_WAIT_MS = 2_500;
+/** Longer 477 waits park the queue (QuotaExhaustedError) instead of sleeping in a worker; HubSpot says up to 24 h. */
+const MAX_MIGRATION_SLEEP_MS = 5 * 60_000;
+
+export function headerValue(headers: HeaderBag, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** Retry-After in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(headers: HeaderBag, now: Date = new Date()): number | undefined {
+  const raw = headerValue(headers, 'retry-after')?.trim();
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/**
+ * HubSpot resets the daily limit at midnight in the ACCOUNT's time zone, which the API does not tell us.
+ * Midnight UTC is the guess: in time zones west of UTC the pause ends early and the next call gets another
+ * DAILY 429 (one wasted call, then another pause); east of UTC the pause lasts a few hours longer than needed.
+ */
+export function nextMidnightUtc(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+}
+
+/** Scope names HubSpot lists in a MISSING_SCOPES body (context arrays or the "{missingScopes=[a, b]}" string). */
+export function missingScopesFrom(body: HubSpotErrorBody | undefined): string[] {
+  if (!body) return [];
+  const found = new Set<string>();
+  const visit = (value: unknown, key: string): void => {
+    if (Array.isArray(value)) {
+      if (/scope/i.test(key)) for (const v of value) if (typeof v === 'string') found.add(v);
+      return;
+    }
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(/scopes?=\[([^\]]*)\]/gi)) {
+        for (const s of (match[1] ?? '').split(',')) if (s.trim()) found.add(s.trim());
+      }
+      return;
+    }
+    if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(v, k);
+    }
+  };
+  visit(body.context, 'context');
+  for (const item of body.errors ?? []) visit(item.context, 'context');
+  return [...found];
+}
+
+function authError(status: number, body: HubSpotErrorBody | undefined): AuthError {
+  if (status === 401) {
+    return new AuthError(
+      'HubSpot rejected HUBSPOT_ACCESS_TOKEN (401): check the token is a current private-app or service-key ' +
+        'token of the right HubSpot account, then set it again in .env.',
+      'hubspot',
+    );
+  }
+  const scopes = missingScopesFrom(body);
+  const which = scopes.length > 0 ? `the scope(s) ${scopes.join(', ')}` : 'a scope this call needs';
+  return new AuthError(
+    `HubSpot refused the call (403 MISSING_SCOPES): the app behind HUBSPOT_ACCESS_TOKEN lacks ${which}. ` +
+      'Add the scope to the private app or service key and set the new token.',
+    'hubspot',
+  );
+}
+
+function rateLimitError(body: HubSpotErrorBody | undefined, headers: HeaderBag, now: Date): SyncError {
+  const policy = body?.policyName?.toUpperCase();
+  if (policy === 'DAILY') {
+    const resetAt = nextMidnightUtc(now);
+    return new QuotaExhaustedError(
+      `HubSpot's daily API limit is used up (429 DAILY); writes resume after ${resetAt.toISOString()}.`,
+      'hubspot',
+      resetAt,
+    );
+  }
+  const secondly = policy === 'SECONDLY' || /secondly limit/i.test(body?.message ?? '');
+  const fallback = secondly && policy !== 'TEN_SECONDLY_ROLLING' ? ONE_SECOND : TEN_SECONDS;
+  const waitMs = retryAfterMs(headers, now) ?? fallback;
+  return new RateLimitedError(
+    `HubSpot rate limit reached (429 ${policy ?? 'no policy'}); waiting ${waitMs} ms.`,
+    'hubspot',
+    waitMs,
+  );
+}
+
+function transientForStatus(status: number, headers: HeaderBag, text: string, now: Date): SyncError {
+  if (status === 423) {
+    return new TransientError(
+      'HubSpot locked the records for a moment (423); retrying.',
+      'hubspot_locked',
+      LOCK_WAIT_MS,
+    );
+  }
+  if (status === 477) {
+    const waitMs = retryAfterMs(headers, now) ?? 60_000;
+    if (waitMs > MAX_MIGRATION_SLEEP_MS) {
+      return new QuotaExhaustedError(
+        `HubSpot is migrating this account (477); it asked to wait ${Math.round(waitMs / 60_000)} min.`,
+        'hubspot',
+        new Date(now.getTime() + waitMs),
+      );
+    }
+    return new TransientError(
+      'HubSpot is migrating this account (477); retrying.',
+      'hubspot_migration',
+      waitMs,
+    );
+  }
+  const detail = text ? `: ${snippet(text)}` : '';
+  return new TransientError(`HubSpot answered ${status}${detail}`, `status_code_${status}`);
+}
+
+/** Classifies one HubSpot HTTP answer. `body` is the raw response text. */
+export function classifyHubSpotResponse(
+  status: number,
+  body: string,
+  headers: HeaderBag,
+  now: Date = new Date(),
+): HubSpotVerdict {
+  const parsed = parseJson(body);
+  if (status >= 200 && status < 300) {
+    if (!parsed.ok) {
+      return {
+        outcome: 'error',
+        error: new TransientError(
+          `HubSpot sent a malformed ${status} response (not JSON: "${snippet(body)}"); retrying.`,
+          'malformed_response',
+        ),
+      };
+    }
+    return { outcome: 'ok', status, body: parsed.value };
+  }
+  const errorBody = parsed.ok ? hubSpotErrorSchema.safeParse(parsed.value).data : undefined;
+  if (status === 429) return { outcome: 'error', error: rateLimitError(errorBody, headers, now) };
+  if (status === 401) return { outcome: 'error', error: authError(401, errorBody) };
+  if (status === 403 && errorBody?.category === 'MISSING_SCOPES') {
+    return { outcome: 'error', error: authError(403, errorBody) };
+  }
+  if (status === 408 || status === 423 || status === 477 || (status >= 500 && status !== 501)) {
+    return { outcome: 'error', error: transientForStatus(status, headers, body, now) };
+  }
+  if (status < 400) return { outcome: 'error', error: transientForStatus(status, headers, body, now) };
+  return { outcome: 'rejected', rejection: rejectionFrom(status, body) };
+}
+
+/** The caller-facing form of an error answer: HubSpot's message when it sent one, else the status and a snippet. */
+export function rejectionFrom(status: number, text: string): HubSpotRejection {
+  const parsed = parseJson(text);
+  const body = parsed.ok ? hubSpotErrorSchema.safeParse(parsed.value).data : undefined;
+  return {
+    status,
+    message: body?.message ?? `HubSpot answered ${status}${text ? `: ${snippet(text)}` : ''}`,
+    category: body?.category,
+    body,
+  };
+}
+
+/** A request that got no answer: refused, reset, DNS, or our own timeout. */
+export function networkError(err: unknown, label: string): TransientError {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return new TransientError(
+    `HubSpot could not be reached (${label}): ${detail}`,
+    'network_error',
+    undefined,
+    {
+      cause: err,
+    },
+  );
+}
+
+/**
+ * A 403 where the caller knows which scope the call needs: HubSpot's own list when the body has one,
+ * else the caller's. Used where no fallback is left, so a person must add the scope.
+ */
+export function scopeError(rejection: HubSpotRejection, action: string, scope: string): AuthError {
+  const scopes = missingScopesFrom(rejection.body);
+  return new AuthError(
+    `HubSpot refused to ${action} (403): the app behind HUBSPOT_ACCESS_TOKEN needs the scope ` +
+      `${scopes.length > 0 ? scopes.join(', ') : scope}. Add it to the private app or service key and set the new token.`,
+    'hubspot',
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The HubSpot sink: HubSpotPort (src/core/ports.ts) over `@hubspot/api-client`, with one shared rate limit
+ * across every worker process and one retry layer (src/http/retry.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { HubSpotConfig } from '../../config/env.ts';
+import type { PropertyDefinition } from '../../core/contact.ts';
+import type { ApiCallObserver, ContactWrite, HubSpotPort, SubscribeInput } from '../../core/ports.ts';
+import type { RetryOptions } from '../../http/retry.ts';
+import { SharedRateLimiter } from '../../lib/redis-limits.ts';
+import { createHubSpotTransport, hubSpotClient, type HubSpotLimiter } from './client.ts';
+import { readConsent } from './consent.ts';
+import { upsertContacts } from './contacts.ts';
+import { ensureProperties } from './properties.ts';
+import { subscribe, unsubscribeAll } from './status-writes.ts';
+import { batchRefusals, SubscriptionTypeResolver, type PreferencesDeps } from './subscriptions.ts';
+import { DEFAULT_HUBSPOT_VERSIONS, hubspotPaths, type HubSpotApiVersions } from './versions.ts';
+
+/** Ten seconds: HubSpot's burst window (X-HubSpot-RateLimit-Interval-Milliseconds). */
+export const HUBSPOT_WINDOW_MS = 10_000;
+
+export interface HubSpotSinkDeps {
+  redis: Redis;
+  /** Prefix of every Redis key the sink uses (the queue prefix). */
+  keyPrefix: string;
+  timeoutMs: number;
+  logger: Logger;
+  observe?: ApiCallObserver;
+  retry?: RetryOptions;
+  /** Default: a SharedRateLimiter over Redis at `${keyPrefix}:limits:hubspot`, config.rateLimitPer10s per 10 s. */
+  limiter?: HubSpotLimiter;
+  /** Path version per endpoint family; default DEFAULT_HUBSPOT_VERSIONS. */
+  versions?: Partial<HubSpotApiVersions>;
+}
+
+export type HubSpotSink = HubSpotPort & { subscriptionId(): Promise<string> };
+
+export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps): HubSpotSink {
+  const limiter =
+    deps.limiter ??
+    new SharedRateLimiter(
+      deps.redis,
+      `${deps.keyPrefix}:limits:hubspot`,
+      config.rateLimitPer10s,
+      HUBSPOT_WINDOW_MS,
+    );
+  const transport = createHubSpotTransport(hubSpotClient(config), {
+    limiter,
+    timeoutMs: deps.timeoutMs,
+    logger: deps.logger,
+    observe: deps.observe,
+    retry: deps.retry,
+  });
+  const paths = hubspotPaths({ ...DEFAULT_HUBSPOT_VERSIONS, ...deps.versions });
+  // Names the account in per-process caches without keeping the token itself around as a key.
+  const cacheKey = createHash('sha256').update(`${config.baseUrl}\u0000${config.accessToken}`).digest('hex');
+  const preferences: PreferencesDeps = {
+    transport,
+    paths,
+    logger: deps.logger,
+    redis: deps.redis,
+    keyPrefix: deps.keyPrefix,
+    config,
+    cacheKey,
+  };
+  const subscriptionType = new SubscriptionTypeResolver(preferences);
+
+  return {
+    ensureProperties: (definitions: PropertyDefinition[]) =>
+      ensureProperties({ transport, paths, cacheKey, groupName: config.propertyGroup }, definitions),
+    upsertContacts: (inputs: ContactWrite[]) =>
+      upsertContacts({ transport, paths, logger: deps.logger }, inputs),
+    readConsent: async (emails: string[]) =>
+      readConsent(preferences, await subscriptionType.subscriptionId(), emails),
+    unsubscribeAll: (emails: string[]) => unsubscribeAll(preferences, emails),
+    subscribe: async (inputs: SubscribeInput[]) =>
+      subscribe(preferences, await subscriptionType.subscriptionId(), inputs),
+    subscriptionId: () => subscriptionType.subscriptionId(),
+    get usingOptOutFallback() {
+      return batchRefusals(cacheKey).optOut;
+    },
+  };
+}
