@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAuthCommand } from './auth.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerStatusCommand(program);
   registerReportCommand(program);
   registerRetryFailedCommand(program);
+  registerAuthCommand(program);
 }

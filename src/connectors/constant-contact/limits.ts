@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ConstantContactConfig } from '../../config/env.ts';
+import { SharedRateLimiter } from '../../lib/redis-limits.ts';
+
+/** Constant Contact's per-second window; its limit (4 requests) is per application, so every worker shares it. */
+const WINDOW_MS = 1000;
+/** How long to back off after a `throttled` 429, which carries no Retry-After header. */
+export const CC_THROTTLED_WAIT_MS = 1000;
+
+/** A short, stable id of the application: the limit is per client id, and the id itself stays out of key names. */
+export function clientFingerprint(clientId: string): string {
+  return createHash('sha256').update(clientId).digest('hex').slice(0, 16);
+}
+
+export function ccRateLimiterKey(keyPrefix: string, clientId: string): string {
+  return `${keyPrefix}:limits:cc:${clientFingerprint(clientId)}`;
+}
+
+export function createCcRateLimiter(
+  redis: Redis,
+  keyPrefix: string,
+  config: Pick<ConstantContactConfig, 'clientId' | 'requestsPerSecond'>,
+): SharedRateLimiter {
+  return new SharedRateLimiter(
+    redis,
+    ccRateLimiterKey(keyPrefix, config.clientId),
+    config.requestsPerSecond,
+    WINDOW_MS,
+  );
+}
+
+/** The daily quota (10,000 requests) resets at 00:00:00 UTC: the first midnight strictly after `now`. */
+export function nextUtcMidnight(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}

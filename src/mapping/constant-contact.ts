@@ -1,0 +1,433 @@
+/**
+ * Constant Contact contact → HubSpot contact: properties, consent and the records that end here.
+ * Pure and total: any input, however malformed, becomes a MappedRecord; nothing here throws.
+ * The consent table (issue 4) is `consentFor` below; every row has a test in test/unit/cc-mapping.test.ts.
+ */
+import {
+  normalizeEmail,
+  type ConsentIntent,
+  type MappedRecord,
+  type PropertyDefinition,
+} from '../core/contact.ts';
+import type { CcContact, CcDefinitions } from '../core/ports.ts';
+import type { ConsentPolicy } from './policy.ts';
+
+export interface CcMapContext {
+  definitions: CcDefinitions;
+  policy: ConsentPolicy;
+}
+
+export const CC_PERMISSIONS = [
+  'explicit',
+  'implicit',
+  'pending_confirmation',
+  'not_set',
+  'temp_hold',
+  'unsubscribed',
+] as const;
+export type CcPermission = (typeof CC_PERMISSIONS)[number];
+
+/** The tool's own properties (all in its property group, all prefixed esp_cc_). */
+export const CC_PROPERTY = {
+  contactId: 'esp_cc_contact_id',
+  permission: 'esp_cc_permission',
+  optInSource: 'esp_cc_opt_in_source',
+  optInDate: 'esp_cc_opt_in_date',
+  optOutSource: 'esp_cc_opt_out_source',
+  optOutDate: 'esp_cc_opt_out_date',
+  optOutReason: 'esp_cc_opt_out_reason',
+  lists: 'esp_cc_lists',
+  tags: 'esp_cc_tags',
+  birthday: 'esp_cc_birthday',
+  updatedAt: 'esp_cc_updated_at',
+} as const;
+const CUSTOM_FIELD_PREFIX = 'esp_cc_cf_';
+/** HubSpot property names are at most 100 characters. */
+const MAX_PROPERTY_NAME = 100;
+/** HubSpot's limit for a string property value. */
+const MAX_VALUE_LENGTH = 65_536;
+
+export const SKIP_DELETED = 'deleted in Constant Contact: skipped by policy';
+export const SKIP_NO_EMAIL = 'no email address (SMS-only contact)';
+
+export function ccRecordKey(contactId: string): string {
+  return `constant-contact:${contactId}`;
+}
+
+// ---------- small value helpers (total: a value or undefined, never a throw) ----------
+
+// C0/C1 controls except tab and newline.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+function clean(raw: unknown, maxLength = MAX_VALUE_LENGTH): string | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  if (typeof raw !== 'string') return undefined;
+  let text = raw.toWellFormed().replace(CONTROL_CHARACTERS, '').trim();
+  if (text.length > maxLength) {
+    text = text.slice(0, maxLength);
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
+  }
+  return text === '' ? undefined : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function timestamp(raw: unknown): Date | null {
+  if (typeof raw !== 'string' || !/^\s*\d{4}-\d{2}-\d{2}/.test(raw)) return null;
+  const date = new Date(raw.trim());
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** YYYY-MM-DD from "YYYY-MM-DD[T…]", "YYYY/MM/DD" or "MM/DD/YYYY" (Constant Contact's date formats). */
+function dateOnly(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  const ymd = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|T)/.exec(text);
+  const mdy = /^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$/.exec(text);
+  const [year, month, day] = ymd
+    ? [Number(ymd[1]), Number(ymd[2]), Number(ymd[3])]
+    : mdy
+      ? [Number(mdy[3]), Number(mdy[1]), Number(mdy[2])]
+      : [NaN, NaN, NaN];
+  return isRealDate(year, month, day) ? `${year}-${pad2(month)}-${pad2(day)}` : undefined;
+}
+
+function smallInt(raw: unknown): number | null {
+  const n = typeof raw === 'string' && /^\s*\d{1,2}\s*$/.test(raw) ? Number(raw) : raw;
+  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+}
+
+/** "MM-DD"; 2000 is a leap year, so 02-29 is a real birthday. */
+function birthday(month: unknown, day: unknown): string | undefined {
+  const m = smallInt(month);
+  const d = smallInt(day);
+  return m !== null && d !== null && isRealDate(2000, m, d) ? `${pad2(m)}-${pad2(d)}` : undefined;
+}
+
+function firstRecord(raw: unknown): Record<string, unknown> | undefined {
+  return Array.isArray(raw) ? raw.find(isRecord) : undefined;
+}
+
+/** Names for ids, in the contact's order, without duplicates; an id without a definition stays an id. */
+function namesFor(raw: unknown, names: Map<string, string>): string | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const seen = new Set<string>();
+  for (const id of raw) {
+    if (typeof id !== 'string') continue;
+    const name = clean(names.get(id) ?? id, 255);
+    if (name) seen.add(name);
+  }
+  return clean([...seen].join(';'));
+}
+
+// ---------- custom fields ----------
+
+function sanitizeName(raw: string): string {
+  return raw
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+const customFieldNamesCache = new WeakMap<CcDefinitions['customFields'], Map<string, string>>();
+
+/**
+ * custom_field_id → HubSpot property name (esp_cc_cf_<name>), stable for the same definitions: ids are taken
+ * in sorted order and a name that collides after sanitising gets a numeric suffix.
+ */
+export function ccCustomFieldPropertyNames(customFields: CcDefinitions['customFields']): Map<string, string> {
+  const cached = customFieldNamesCache.get(customFields);
+  if (cached) return cached;
+  const names = new Map<string, string>();
+  const used = new Set<string>();
+  for (const id of [...customFields.keys()].sort()) {
+    const def = customFields.get(id);
+    const base = (CUSTOM_FIELD_PREFIX + (sanitizeName(def?.name ?? '') || sanitizeName(id) || 'field')).slice(
+      0,
+      MAX_PROPERTY_NAME - 4,
+    );
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+    used.add(name);
+    names.set(id, name);
+  }
+  customFieldNamesCache.set(customFields, names);
+  return names;
+}
+
+function isDateField(type: string | undefined): boolean {
+  return type?.toLowerCase() === 'date';
+}
+
+function customFieldProperties(
+  raw: unknown,
+  customFields: CcDefinitions['customFields'],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(raw)) return out;
+  const names = ccCustomFieldPropertyNames(customFields);
+  for (const field of raw) {
+    if (!isRecord(field) || typeof field.custom_field_id !== 'string') continue;
+    const name = names.get(field.custom_field_id);
+    const def = customFields.get(field.custom_field_id);
+    if (!name || !def) continue;
+    const value = isDateField(def.type) ? dateOnly(field.value) : clean(field.value);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+// ---------- property definitions ----------
+
+const text = (name: string, label: string): PropertyDefinition => ({
+  name,
+  label,
+  type: 'string',
+  fieldType: 'text',
+});
+const textarea = (name: string, label: string): PropertyDefinition => ({
+  name,
+  label,
+  type: 'string',
+  fieldType: 'textarea',
+});
+const datetime = (name: string, label: string): PropertyDefinition => ({
+  name,
+  label,
+  type: 'datetime',
+  fieldType: 'date',
+});
+
+const PERMISSION_LABELS: Record<CcPermission, string> = {
+  explicit: 'Explicit',
+  implicit: 'Implicit',
+  pending_confirmation: 'Pending confirmation',
+  not_set: 'Not set',
+  temp_hold: 'Temporary hold',
+  unsubscribed: 'Unsubscribed',
+};
+
+export const CC_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
+  text(CC_PROPERTY.contactId, 'Constant Contact contact ID'),
+  {
+    name: CC_PROPERTY.permission,
+    label: 'Constant Contact permission to send',
+    type: 'enumeration',
+    fieldType: 'select',
+    options: CC_PERMISSIONS.map((value) => ({ label: PERMISSION_LABELS[value], value })),
+  },
+  text(CC_PROPERTY.optInSource, 'Constant Contact opt-in source'),
+  datetime(CC_PROPERTY.optInDate, 'Constant Contact opt-in date'),
+  text(CC_PROPERTY.optOutSource, 'Constant Contact opt-out source'),
+  datetime(CC_PROPERTY.optOutDate, 'Constant Contact opt-out date'),
+  textarea(CC_PROPERTY.optOutReason, 'Constant Contact opt-out reason'),
+  textarea(CC_PROPERTY.lists, 'Constant Contact lists'),
+  textarea(CC_PROPERTY.tags, 'Constant Contact tags'),
+  text(CC_PROPERTY.birthday, 'Constant Contact birthday (MM-DD)'),
+  datetime(CC_PROPERTY.updatedAt, 'Constant Contact last updated'),
+];
+
+/** The tool's esp_cc_* properties plus one per custom field (date fields as dates, the rest as text). */
+export function ccPropertyDefinitions(definitions: CcDefinitions): PropertyDefinition[] {
+  const names = ccCustomFieldPropertyNames(definitions.customFields);
+  const custom = [...names].map(([id, name]): PropertyDefinition => {
+    const def = definitions.customFields.get(id);
+    const label = `Constant Contact: ${clean(def?.label ?? def?.name ?? id, 200) ?? id}`;
+    return isDateField(def?.type)
+      ? { name, label, type: 'date', fieldType: 'date' }
+      : { name, label, type: 'string', fieldType: 'text' };
+  });
+  return [...CC_TOOL_PROPERTIES, ...custom];
+}
+
+// ---------- consent ----------
+
+function isPermission(value: string): value is CcPermission {
+  return (CC_PERMISSIONS as readonly string[]).includes(value);
+}
+
+function evidence(email: Record<string, unknown>): string {
+  const source = clean(email.opt_in_source, 50);
+  const date = timestamp(email.opt_in_date);
+  const parts = [source ? `opt-in source: ${source}` : null, date ? date.toISOString().slice(0, 10) : null];
+  const shown = parts.filter(Boolean).join(', ');
+  return shown ? ` (${shown})` : '';
+}
+
+/** The consent table of issue 4. Only explicit and implicit may ever subscribe. */
+export function consentFor(
+  permission: CcPermission,
+  email: Record<string, unknown>,
+  policy: ConsentPolicy,
+): ConsentIntent {
+  switch (permission) {
+    case 'explicit':
+      return {
+        state: 'subscribe',
+        legalBasis: policy.subscribedLegalBasis,
+        explanation: `Explicit permission in Constant Contact${evidence(email)}`,
+      };
+    case 'implicit':
+      if (policy.implicitLegalBasis === 'NOT_SET') return { state: 'none' };
+      return {
+        state: 'subscribe',
+        legalBasis: policy.implicitLegalBasis,
+        explanation: `Implicit permission in Constant Contact${evidence(email)}`,
+      };
+    case 'unsubscribed':
+      return {
+        state: 'optOut',
+        reason: clean(email.opt_out_reason, 255) ?? 'Unsubscribed in Constant Contact',
+      };
+    case 'pending_confirmation':
+    case 'not_set':
+    case 'temp_hold':
+      return { state: 'none' };
+  }
+}
+
+// ---------- the mapper ----------
+
+function changedAt(contact: CcContact, email: Record<string, unknown>): string | null {
+  const times = [timestamp(contact.updated_at), timestamp(email.opt_out_date)].filter(
+    (d): d is Date => d !== null,
+  );
+  if (times.length === 0) return null;
+  return new Date(Math.max(...times.map((d) => d.getTime()))).toISOString();
+}
+
+function isDeleted(contact: CcContact): boolean {
+  const deletedAt = contact.deleted_at;
+  const hasDeletedAt = deletedAt !== undefined && deletedAt !== null && deletedAt !== '';
+  return hasDeletedAt || contact.status === 'deleted';
+}
+
+function contactProperties(
+  contact: CcContact,
+  email: Record<string, unknown>,
+  permission: CcPermission,
+  definitions: CcDefinitions,
+): Record<string, string> {
+  const phone = Array.isArray(contact.phone_numbers)
+    ? contact.phone_numbers.filter(isRecord).find((p) => clean(p.phone_number) !== undefined)
+    : undefined;
+  const address = firstRecord(contact.street_addresses);
+  const candidates: Record<string, string | undefined> = {
+    firstname: clean(contact.first_name),
+    lastname: clean(contact.last_name),
+    jobtitle: clean(contact.job_title),
+    company: clean(contact.company_name),
+    phone: clean(phone?.phone_number),
+    address: clean(address?.street),
+    city: clean(address?.city),
+    state: clean(address?.state),
+    zip: clean(address?.postal_code),
+    country: clean(address?.country),
+    [CC_PROPERTY.birthday]: birthday(contact.birthday_month, contact.birthday_day),
+    [CC_PROPERTY.lists]: namesFor(contact.list_memberships, definitions.lists),
+    [CC_PROPERTY.tags]: namesFor(contact.taggings, definitions.tags),
+    [CC_PROPERTY.contactId]: clean(contact.contact_id),
+    [CC_PROPERTY.permission]: permission,
+    [CC_PROPERTY.optInSource]: clean(email.opt_in_source),
+    [CC_PROPERTY.optInDate]: timestamp(email.opt_in_date)?.toISOString(),
+    [CC_PROPERTY.optOutSource]: clean(email.opt_out_source),
+    [CC_PROPERTY.optOutDate]: timestamp(email.opt_out_date)?.toISOString(),
+    [CC_PROPERTY.optOutReason]: clean(email.opt_out_reason),
+    [CC_PROPERTY.updatedAt]: timestamp(contact.updated_at)?.toISOString(),
+  };
+  const properties: Record<string, string> = customFieldProperties(
+    contact.custom_fields,
+    definitions.customFields,
+  );
+  for (const [name, value] of Object.entries(candidates)) if (value !== undefined) properties[name] = value;
+  return properties;
+}
+
+function describe(raw: unknown): string {
+  if (typeof raw === 'string') return JSON.stringify(clean(raw, 80) ?? '');
+  if (raw === undefined || raw === null) return 'none';
+  return typeof raw;
+}
+
+/** Maps one Constant Contact contact; see the table in issue 4 and test/unit/cc-mapping.test.ts. */
+export function mapCcContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
+  try {
+    return mapContact(contact, ctx);
+  } catch (err) {
+    // Unreachable by design (every helper is total); kept so one record can never break a page.
+    const id = typeof contact?.contact_id === 'string' ? contact.contact_id : '';
+    const reason = `could not map the contact: ${err instanceof Error ? err.message : 'unknown error'}`;
+    return {
+      kind: 'failed',
+      reason,
+      key: ccRecordKey(id),
+      source: 'constant-contact',
+      sourceId: id,
+      email: null,
+      sourceStatus: 'unknown',
+    };
+  }
+}
+
+function mapContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
+  const sourceId = clean(contact.contact_id, 200) ?? '';
+  const key = ccRecordKey(sourceId);
+  const email = isRecord(contact.email_address) ? contact.email_address : {};
+  const rawPermission =
+    typeof email.permission_to_send === 'string' ? email.permission_to_send.trim().toLowerCase() : '';
+  const permission = isPermission(rawPermission) ? rawPermission : null;
+  const address = clean(email.address, 320);
+  const normalized = normalizeEmail(address);
+  const deleted = isDeleted(contact);
+  const identity = {
+    key,
+    source: 'constant-contact' as const,
+    sourceId,
+    email: normalized,
+    sourceStatus: deleted && permission !== 'unsubscribed' ? 'deleted' : (permission ?? 'unknown'),
+  };
+
+  if (!sourceId) return { kind: 'failed', reason: 'the contact has no contact_id', ...identity };
+  if (address === undefined) {
+    return { kind: 'skipped', reason: SKIP_NO_EMAIL, ...identity, sourceStatus: 'sms_only' };
+  }
+  if (deleted && permission !== 'unsubscribed') return { kind: 'skipped', reason: SKIP_DELETED, ...identity };
+  if (!normalized) {
+    return { kind: 'failed', reason: `invalid email address ${describe(address)}`, ...identity };
+  }
+  if (!permission) {
+    return {
+      kind: 'failed',
+      reason: `unknown permission_to_send ${describe(email.permission_to_send)}: not mapped, never subscribed`,
+      ...identity,
+    };
+  }
+
+  const consent = consentFor(permission, email, ctx.policy);
+  // A deleted but unsubscribed contact only carries its opt-out: no properties for someone who was deleted.
+  const properties = deleted ? {} : contactProperties(contact, email, permission, ctx.definitions);
+  return {
+    kind: 'contact',
+    contact: {
+      key,
+      source: 'constant-contact',
+      sourceId,
+      email: normalized,
+      sourceStatus: permission,
+      consent,
+      properties,
+      changedAt: changedAt(contact, email),
+    },
+  };
+}
