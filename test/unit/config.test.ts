@@ -1,0 +1,95 @@
+import { describe, expect, it } from '@jest/globals';
+import { mailchimpBaseUrlFromKey, parseConfig, requireHubSpot } from '../../src/config/env.ts';
+import { ConfigError } from '../../src/errors/index.ts';
+
+const secret = 'pat-na1-11111111-2222-3333-4444-555555555555';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig({});
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.queuePrefix).toBe('esp-sync');
+    expect(config.logLevel).toBe('info');
+    expect(config.hubspot).toBeUndefined();
+    expect(config.mailchimp).toBeUndefined();
+    expect(config.constantContact).toBeUndefined();
+    expect(config.policy).toEqual({
+      subscribedLegalBasis: 'CONSENT_WITH_NOTICE',
+      implicitLegalBasis: 'LEGITIMATE_INTEREST_OTHER',
+    });
+  });
+
+  it('configures HubSpot with its defaults when the token is set', () => {
+    const config = parseConfig({ HUBSPOT_ACCESS_TOKEN: secret });
+    expect(config.hubspot).toEqual({
+      accessToken: secret,
+      baseUrl: 'https://api.hubapi.com',
+      subscriptionId: undefined,
+      subscriptionName: 'Marketing Information',
+      rateLimitPer10s: 190,
+      propertyGroup: 'esp_sync',
+    });
+  });
+
+  it('treats an empty HUBSPOT_ACCESS_TOKEN as not set, and a command needing it names the variable', () => {
+    const config = parseConfig({ HUBSPOT_ACCESS_TOKEN: '' });
+    const err = errorOf(() => requireHubSpot(config));
+    expect(err.message).toMatch(/^HUBSPOT_ACCESS_TOKEN is not set/);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('derives the Mailchimp base URL from the key datacenter', () => {
+    expect(mailchimpBaseUrlFromKey('abc123-us6')).toBe('https://us6.api.mailchimp.com/3.0');
+    const config = parseConfig({ MAILCHIMP_API_KEY: '0123456789abcdef-us19' });
+    expect(config.mailchimp?.baseUrl).toBe('https://us19.api.mailchimp.com/3.0');
+    const overridden = parseConfig({ MAILCHIMP_API_KEY: 'k-us1', MAILCHIMP_BASE_URL: 'http://127.0.0.1:4010/3.0/' });
+    expect(overridden.mailchimp?.baseUrl).toBe('http://127.0.0.1:4010/3.0');
+  });
+
+  it.each([
+    [{ HUBSPOT_RATE_LIMIT: 'fast' }, 'HUBSPOT_RATE_LIMIT'],
+    [{ HUBSPOT_RATE_LIMIT: '-3' }, 'HUBSPOT_RATE_LIMIT'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
+    [{ HUBSPOT_BASE_URL: 'not a url' }, 'HUBSPOT_BASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ HUBSPOT_SUBSCRIPTION_ID: 'abc' }, 'HUBSPOT_SUBSCRIPTION_ID'],
+    [{ SUBSCRIBED_LEGAL_BASIS: 'BECAUSE' }, 'SUBSCRIBED_LEGAL_BASIS'],
+    [{ DASHBOARD_READ_ONLY: 'maybe' }, 'DASHBOARD_READ_ONLY'],
+    [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX'],
+  ])('rejects %j with one line naming %s', (env, variable) => {
+    const err = errorOf(() => parseConfig(env));
+    expect(err.message.startsWith(`${variable} is invalid`)).toBe(true);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('never prints a secret value in a validation error', () => {
+    const key = 'supersecretvalue-not-a-datacenter!';
+    const err = errorOf(() => parseConfig({ MAILCHIMP_API_KEY: key }));
+    expect(err.message).toMatch(/^MAILCHIMP_API_KEY is invalid/);
+    expect(err.message).not.toContain(key);
+  });
+
+  it('requires the Constant Contact client id and secret together', () => {
+    const err = errorOf(() => parseConfig({ CONSTANT_CONTACT_CLIENT_ID: 'id' }));
+    expect(err.message).toMatch(/^CONSTANT_CONTACT_CLIENT_SECRET is not set/);
+    const config = parseConfig({ CONSTANT_CONTACT_CLIENT_ID: 'id', CONSTANT_CONTACT_CLIENT_SECRET: 's' });
+    expect(config.constantContact?.baseUrl).toBe('https://api.cc.email/v3');
+    expect(config.constantContact?.requestsPerSecond).toBe(4);
+  });
+
+  it('accepts rediss:// URLs with a password', () => {
+    expect(parseConfig({ REDIS_URL: 'rediss://:pw@redis.example.com:6380' }).redisUrl).toBe(
+      'rediss://:pw@redis.example.com:6380',
+    );
+  });
+});
