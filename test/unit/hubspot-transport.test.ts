@@ -1,0 +1,153 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createServer, type AddressInfo } from 'node:net';
+import nock from 'nock';
+import { AuthError, QuotaExhaustedError, TransientError } from '../../src/errors/index.ts';
+import { testSink } from './hubspot-fixtures.ts';
+
+const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
+const ok = {
+  status: 'COMPLETE',
+  results: [
+    {
+      id: '512',
+      new: false,
+      objectWriteTraceId: '0',
+      properties: { email: 'jane@example.com' },
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-11-28T00:00:00Z',
+      archived: false,
+    },
+  ],
+  startedAt: '2026-11-28T00:00:00Z',
+  completedAt: '2026-11-28T00:00:01Z',
+};
+const jane = [{ key: 'k1', email: 'jane@example.com', properties: { firstname: 'Jane' } }];
+
+afterAll(() => nock.restore());
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('HubSpot transport (through upsertContacts)', () => {
+  it('sends the bearer token, acquires the limiter and reports the call', async () => {
+    const t = testSink();
+    const scope = nock(t.baseUrl, { reqheaders: { authorization: 'Bearer pat-na1-test-token' } })
+      .post(UPSERT)
+      .reply(200, ok);
+    await t.sink.upsertContacts(jane);
+    expect(scope.isDone()).toBe(true);
+    expect(t.limiter.state.acquired).toBe(1);
+    expect(t.events).toEqual([
+      { api: 'hubspot', endpoint: `POST ${UPSERT}`, status: 200, durationMs: expect.any(Number) },
+    ]);
+  });
+
+  it('retries a 503, then succeeds; every attempt acquires the limiter', async () => {
+    const t = testSink();
+    const scope = nock(t.baseUrl).post(UPSERT).reply(503, 'Service Unavailable').post(UPSERT).reply(200, ok);
+    const [result] = await t.sink.upsertContacts(jane);
+    expect(result).toMatchObject({ ok: true, hubspotId: '512', created: false });
+    expect(scope.isDone()).toBe(true);
+    expect(t.limiter.state.acquired).toBe(2);
+    expect(t.events.map((e) => e.status)).toEqual([503, 200]);
+  });
+
+  it('gives up on a lasting 5xx with a TransientError after the configured retries', async () => {
+    const t = testSink();
+    const scope = nock(t.baseUrl).post(UPSERT).times(3).reply(502, '<html>Bad gateway</html>');
+    await expect(t.sink.upsertContacts(jane)).rejects.toBeInstanceOf(TransientError);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('waits out a ten-secondly 429 without counting it as a failure', async () => {
+    const t = testSink({ deps: {} });
+    const limited = {
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      correlationId: 'x',
+      policyName: 'TEN_SECONDLY_ROLLING',
+    };
+    // More 429s in a row than transient retries (2): they must not use up the retry budget.
+    const scope = nock(t.baseUrl).post(UPSERT).times(4).reply(429, limited).post(UPSERT).reply(200, ok);
+    const [result] = await t.sink.upsertContacts(jane);
+    expect(result?.ok).toBe(true);
+    expect(scope.isDone()).toBe(true);
+    expect(t.sleeps).toEqual([10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it('turns a DAILY 429 into QuotaExhaustedError at once (one request)', async () => {
+    const t = testSink();
+    const scope = nock(t.baseUrl)
+      .post(UPSERT)
+      .reply(429, { status: 'error', message: 'You have reached your daily limit.', policyName: 'DAILY' });
+    const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(QuotaExhaustedError);
+    expect((error as QuotaExhaustedError).resetAt.getUTCHours()).toBe(0);
+    expect(scope.isDone()).toBe(true);
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('stops on 401 with a message that says what to fix and no token in it', async () => {
+    const t = testSink();
+    nock(t.baseUrl)
+      .post(UPSERT)
+      .reply(401, { status: 'error', message: 'Authentication credentials not found.' });
+    const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as Error).message).toMatch(/HUBSPOT_ACCESS_TOKEN \(401\): check the token/);
+    expect((error as Error).message).not.toContain('pat-na1-test-token');
+  });
+
+  it('slows the shared limiter down when X-HubSpot-RateLimit-Remaining runs under 10 % of -Max', async () => {
+    const t = testSink();
+    nock(t.baseUrl)
+      .post(UPSERT)
+      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '100' })
+      .post(UPSERT)
+      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '12' });
+    await t.sink.upsertContacts(jane);
+    expect(t.limiter.state.slowDowns).toEqual([]);
+    await t.sink.upsertContacts(jane);
+    expect(t.limiter.state.slowDowns).toEqual([[0.5, 10_000]]);
+  });
+
+  it('retries a malformed 200 and reports it clearly when it persists', async () => {
+    const t = testSink();
+    nock(t.baseUrl).post(UPSERT).times(3).reply(200, '{"status":"COMPLETE","results":[{"id":');
+    await expect(t.sink.upsertContacts(jane)).rejects.toThrow(/malformed 200 response/);
+  });
+
+  it('treats a 200 of the wrong shape as transient', async () => {
+    const t = testSink();
+    nock(t.baseUrl).post(UPSERT).times(3).reply(200, { unexpected: true });
+    await expect(t.sink.upsertContacts(jane)).rejects.toThrow(/unexpected 200 response/);
+  });
+
+  it('turns a hung request into a TransientError after timeoutMs', async () => {
+    const t = testSink({ deps: { timeoutMs: 50, retry: { retries: 0 } } });
+    nock(t.baseUrl).post(UPSERT).delay(400).reply(200, ok);
+    const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).reason).toBe('timeout');
+    expect(t.events).toEqual([expect.objectContaining({ status: 'network' })]);
+  });
+
+  it('turns a refused connection into a TransientError', async () => {
+    // nock's replyWithError never settles a native fetch, so use a loopback port nothing listens on.
+    const t = testSink({
+      config: { baseUrl: `http://127.0.0.1:${await closedPort()}` },
+      deps: { retry: { retries: 0 } },
+    });
+    const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).reason).toBe('network_error');
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect(t.events).toEqual([expect.objectContaining({ status: 'network' })]);
+  });
+});
