@@ -89,3 +89,19 @@ export const json = (
   body,
   headers: { 'content-type': 'application/json;charset=utf-8', ...headers },
 });
+
+/** What the composed server needs from each simulator besides its routes. */
+export interface VendorSim {
+  router: Router;
+  /**
+   * Auth and connection limits, checked before faults and routing. Either a response that ends the request,
+   * or a callback the server calls once the response has been sent (to release a connection slot).
+   */
+  admit?(req: SandboxRequest): { reject: SandboxResponse } | { release?: () => void };
+  /** The vendor's own 429, used by fault injection. */
+  tooManyRequests(): SandboxResponse;
+  /** The vendor's own 5xx body, used by fault injection. */
+  serverError(status: number): SandboxResponse;
+  notFound(req: SandboxRequest): SandboxResponse;
+  methodNotAllowed(req: SandboxRequest): SandboxResponse;
+}
