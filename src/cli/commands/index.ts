@@ -3,6 +3,7 @@ import { registerAuthCommand } from './auth.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
+import { registerSandboxCommand } from './sandbox.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerWorkerCommand } from './worker.ts';
 
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerRetryFailedCommand(program);
   registerAuthCommand(program);
+  registerSandboxCommand(program);
 }
