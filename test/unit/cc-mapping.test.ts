@@ -312,8 +312,9 @@ describe('ccPropertyDefinitions', () => {
         taggings: ['tag-1'],
       }),
     );
-    for (const name of Object.keys(c.properties).filter((n) => n.startsWith('esp_')))
+    for (const name of Object.keys(c.properties).filter((n) => n.startsWith('esp_'))) {
       expect(defined.has(name)).toBe(true);
+    }
   });
 
   it('custom field names that collide after sanitising get distinct, stable names', () => {
