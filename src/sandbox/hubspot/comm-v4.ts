@@ -1,0 +1,340 @@
+/**
+ * /communication-preferences/v4 and the date-versioned /communication-preferences/2026-0x statuses API.
+ * Unlike v3, setting SUBSCRIBED for someone who opted out resubscribes them (RESUBSCRIBE_OCCURRED); the
+ * snapshot records it so tests can prove the worker never does that. Batch endpoints need Marketing Hub
+ * Enterprise (the batchEndpointsForbidden setting).
+ */
+import type { Router, SandboxRequest, SandboxResponse } from '../kit.ts';
+import { addRoute } from './context.ts';
+import type { SimContext } from './context.ts';
+import { missingScopes } from './guard.ts';
+import {
+  batchResponse,
+  isRecord,
+  isValidEmail,
+  iso,
+  readJsonBody,
+  standardError,
+  validationError,
+} from './http.ts';
+import type { StatusApi, SubscriptionState } from './state.ts';
+import {
+  checkLegalBasis,
+  effectiveStatus,
+  optOutOfAll,
+  setTypeStatus,
+  subscriptionType,
+} from './subscriptions.ts';
+import type { LegalBasis, SetReason } from './subscriptions.ts';
+
+interface Version {
+  api: StatusApi;
+  base: string;
+  read: string;
+  write: string;
+  batchRead: string;
+  batchWrite: string;
+}
+
+const VERSIONS: Version[] = [
+  {
+    api: 'v4',
+    base: '/communication-preferences/v4',
+    read: 'communication_preferences.read',
+    write: 'communication_preferences.write',
+    batchRead: 'communication_preferences.statuses.batch.read',
+    batchWrite: 'communication_preferences.statuses.batch.write',
+  },
+  ...['2026-03', '2026-09'].map((date) => ({
+    api: '2026-09' as const,
+    base: `/communication-preferences/${date}`,
+    read: 'subscriptions-status-read',
+    write: 'subscriptions-status-write',
+    batchRead: 'subscription-status-batch-read',
+    batchWrite: 'subscription-status-batch-write',
+  })),
+];
+
+const STATES: Record<string, SubscriptionState | null> = {
+  SUBSCRIBED: 'SUBSCRIBED',
+  UNSUBSCRIBED: 'NOT_SUBSCRIBED',
+  NOT_SPECIFIED: null,
+};
+
+const stateName = (s: SubscriptionState | null): string =>
+  s === 'SUBSCRIBED' ? 'SUBSCRIBED' : s === 'NOT_SUBSCRIBED' ? 'UNSUBSCRIBED' : 'NOT_SPECIFIED';
+
+function publicStatus(
+  ctx: SimContext,
+  email: string,
+  type: { id: string; name: string },
+  reason?: SetReason | 'UNSUBSCRIBE_FROM_ALL_OCCURRED',
+): Record<string, unknown> {
+  const sub = ctx.state.statusOf(email)?.subscriptions.get(type.id);
+  return {
+    subscriberIdString: email,
+    subscriptionId: Number(type.id),
+    subscriptionName: type.name,
+    channel: 'EMAIL',
+    statusState: stateName(effectiveStatus(ctx, email, type.id)),
+    source: 'Public API',
+    legalBasis: sub?.legalBasis ?? null,
+    legalBasisExplanation: sub?.legalBasisExplanation ?? null,
+    businessUnitId: 0,
+    timestamp: iso(sub?.updatedAt ?? ctx.now()),
+    ...(reason ? { setStatusSuccessReason: reason } : {}),
+  };
+}
+
+function channelProblem(req: SandboxRequest): SandboxResponse | null {
+  const channel = req.query.get('channel');
+  if (channel === 'EMAIL') return null;
+  return validationError(
+    channel === null
+      ? 'Query parameter "channel" is required (EMAIL)'
+      : `Invalid channel ${channel}; only EMAIL is supported`,
+  );
+}
+
+const forbidden = (scope: string): SandboxResponse =>
+  missingScopes(
+    [scope],
+    `You must have an Marketing Hub Enterprise subscription to authorize these scopes: ${scope}`,
+  );
+
+interface WriteRequest {
+  email: string;
+  type: { id: string; name: string };
+  to: SubscriptionState | null;
+  legal: LegalBasis;
+}
+
+/** One status write (single or batch input); a string is the error message for that input. */
+function parseWrite(ctx: SimContext, raw: unknown, pathEmail?: string): WriteRequest | string {
+  if (!isRecord(raw)) return 'Invalid input JSON: a status write must be an object';
+  const email = pathEmail ?? raw.subscriberIdString;
+  if (typeof email !== 'string' || !isValidEmail(email)) return `Invalid email address: ${String(email)}`;
+  if (raw.channel !== 'EMAIL') {
+    return `Invalid channel ${String(raw.channel)}; channel is required and must be EMAIL`;
+  }
+  if (typeof raw.statusState !== 'string' || !(raw.statusState in STATES)) {
+    return `Invalid statusState ${String(raw.statusState)}; expected SUBSCRIBED, UNSUBSCRIBED or NOT_SPECIFIED`;
+  }
+  if (typeof raw.subscriptionId !== 'number' || !Number.isInteger(raw.subscriptionId)) {
+    return `subscriptionId must be an integer (int64), got ${JSON.stringify(raw.subscriptionId)}`;
+  }
+  const type = subscriptionType(ctx, String(raw.subscriptionId));
+  if (!type) return `Subscription ${raw.subscriptionId} does not exist`;
+  const legal = checkLegalBasis(ctx, raw);
+  if ('status' in legal) return String((legal.body as { message?: string }).message);
+  return { email: email.toLowerCase(), type, to: STATES[raw.statusState] ?? null, legal };
+}
+
+/** `inputs` as a non-empty array no longer than the batch maximum. */
+function batchInputs(ctx: SimContext, body: unknown): unknown[] | SandboxResponse {
+  const inputs = isRecord(body) ? body.inputs : undefined;
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    return validationError('Some required fields were not set: [inputs]');
+  }
+  const max = ctx.options().statusBatchMaxInputs;
+  if (inputs.length > max) {
+    return validationError(`Batch input size ${inputs.length} exceeds the limit of ${max} inputs`);
+  }
+  return inputs as unknown[];
+}
+
+function emailInputs(
+  ctx: SimContext,
+  req: SandboxRequest,
+): { valid: string[]; errors: unknown[] } | SandboxResponse {
+  const body = readJsonBody(req);
+  if (!body.ok) return body.response;
+  const inputs = batchInputs(ctx, body.value);
+  if (!Array.isArray(inputs)) return inputs;
+  const valid: string[] = [];
+  const errors: unknown[] = [];
+  for (const input of inputs) {
+    if (typeof input !== 'string') {
+      return validationError('Invalid input JSON: inputs must be email address strings');
+    }
+    if (isValidEmail(input)) valid.push(input.toLowerCase());
+    else {
+      errors.push(
+        standardError('VALIDATION_ERROR', `Invalid email address: ${input}`, { subscriberIdString: [input] }),
+      );
+    }
+  }
+  return { valid, errors };
+}
+
+function wideStatuses(ctx: SimContext, email: string): Record<string, unknown>[] {
+  const status = ctx.state.statusOf(email);
+  if (!status?.optedOutOfAll) return [];
+  return [
+    {
+      wideStatusType: 'PORTAL_WIDE',
+      status: 'UNSUBSCRIBED',
+      channel: 'EMAIL',
+      businessUnitId: 0,
+      timestamp: iso(status.optedOutOfAllAt ?? ctx.now()),
+    },
+  ];
+}
+
+function unsubscribeAll(ctx: SimContext, v: Version, email: string): Record<string, unknown>[] {
+  const wasOptedOut = ctx.state.statusOf(email)?.optedOutOfAll === true;
+  optOutOfAll(ctx, email, v.api);
+  const reason = wasOptedOut ? 'NO_STATUS_CHANGE' : 'UNSUBSCRIBE_FROM_ALL_OCCURRED';
+  return ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t, reason));
+}
+
+const verbose = (req: SandboxRequest): boolean => req.query.get('verbose') === 'true';
+
+function envelope(ctx: SimContext, startedAt: number, results: unknown[]): SandboxResponse {
+  return batchResponse(200, startedAt, results, [], ctx.now());
+}
+
+function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
+  const pathEmail = (req: SandboxRequest): string | SandboxResponse => {
+    const email = req.params.email ?? '';
+    return isValidEmail(email) ? email.toLowerCase() : validationError(`Invalid email address: ${email}`);
+  };
+  addRoute(router, ctx, {
+    method: 'GET',
+    path: `${v.base}/statuses/:email/unsubscribe-all`,
+    scope: v.read,
+    handle: (req) => {
+      const email = pathEmail(req);
+      if (typeof email !== 'string') return email;
+      const bad = channelProblem(req);
+      if (bad) return bad;
+      const results = wideStatuses(ctx, email).map((w) => ({ subscriberIdString: email, ...w }));
+      return envelope(ctx, ctx.now(), results);
+    },
+  });
+  addRoute(router, ctx, {
+    method: 'POST',
+    path: `${v.base}/statuses/:email/unsubscribe-all`,
+    scope: v.write,
+    handle: (req) => {
+      const startedAt = ctx.now();
+      const email = pathEmail(req);
+      if (typeof email !== 'string') return email;
+      const bad = channelProblem(req);
+      if (bad) return bad;
+      const results = unsubscribeAll(ctx, v, email);
+      // verbose=false answers 200 with an empty body.
+      return verbose(req) ? envelope(ctx, startedAt, results) : { status: 200 };
+    },
+  });
+  addRoute(router, ctx, {
+    method: 'GET',
+    path: `${v.base}/statuses/:email`,
+    scope: v.read,
+    handle: (req) => {
+      const email = pathEmail(req);
+      if (typeof email !== 'string') return email;
+      const bad = channelProblem(req);
+      if (bad) return bad;
+      return envelope(
+        ctx,
+        ctx.now(),
+        ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t)),
+      );
+    },
+  });
+  addRoute(router, ctx, {
+    method: 'POST',
+    path: `${v.base}/statuses/:email`,
+    scope: v.write,
+    handle: (req) => {
+      const startedAt = ctx.now();
+      const email = pathEmail(req);
+      if (typeof email !== 'string') return email;
+      const body = readJsonBody(req);
+      if (!body.ok) return body.response;
+      const write = parseWrite(ctx, body.value, email);
+      if (typeof write === 'string') return validationError(write);
+      const reason = setTypeStatus(ctx, write.email, write.type.id, write.to, write.legal, v.api);
+      return envelope(ctx, startedAt, [publicStatus(ctx, write.email, write.type, reason)]);
+    },
+  });
+}
+
+function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
+  const batch = (
+    path: string,
+    scope: string,
+    handle: (req: SandboxRequest, startedAt: number) => SandboxResponse,
+  ): void =>
+    addRoute(router, ctx, {
+      method: 'POST',
+      path: `${v.base}/statuses/batch/${path}`,
+      scope,
+      handle: (req) => (ctx.options().batchEndpointsForbidden ? forbidden(scope) : handle(req, ctx.now())),
+    });
+
+  batch('read', v.batchRead, (req, startedAt) => {
+    const bad = channelProblem(req);
+    if (bad) return bad;
+    const parsed = emailInputs(ctx, req);
+    if (!('valid' in parsed)) return parsed;
+    const results = parsed.valid.map((email) => ({
+      subscriberIdString: email,
+      statuses: ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t)),
+    }));
+    return batchResponse(200, startedAt, results, parsed.errors, ctx.now());
+  });
+
+  batch('write', v.batchWrite, (req, startedAt) => {
+    const body = readJsonBody(req);
+    if (!body.ok) return body.response;
+    const inputs = batchInputs(ctx, body.value);
+    if (!Array.isArray(inputs)) return inputs;
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const raw of inputs) {
+      const write = parseWrite(ctx, raw);
+      if (typeof write === 'string') {
+        const id = isRecord(raw) ? String(raw.subscriberIdString) : '';
+        errors.push(standardError('VALIDATION_ERROR', write, { subscriberIdString: [id] }));
+        continue;
+      }
+      const reason = setTypeStatus(ctx, write.email, write.type.id, write.to, write.legal, v.api);
+      results.push(publicStatus(ctx, write.email, write.type, reason));
+    }
+    return batchResponse(200, startedAt, results, errors, ctx.now());
+  });
+
+  batch('unsubscribe-all/read', v.batchRead, (req, startedAt) => {
+    const bad = channelProblem(req);
+    if (bad) return bad;
+    const parsed = emailInputs(ctx, req);
+    if (!('valid' in parsed)) return parsed;
+    const results = parsed.valid.map((email) => ({
+      subscriberIdString: email,
+      wideStatuses: wideStatuses(ctx, email),
+    }));
+    return batchResponse(200, startedAt, results, parsed.errors, ctx.now());
+  });
+
+  batch('unsubscribe-all', v.batchWrite, (req, startedAt) => {
+    const bad = channelProblem(req);
+    if (bad) return bad;
+    const parsed = emailInputs(ctx, req);
+    if (!('valid' in parsed)) return parsed;
+    const results = parsed.valid.map((email) => {
+      const statuses = unsubscribeAll(ctx, v, email);
+      return { subscriberIdString: email, statuses: verbose(req) ? statuses : [] };
+    });
+    return batchResponse(200, startedAt, results, parsed.errors, ctx.now());
+  });
+}
+
+export function addCommV4Routes(router: Router, ctx: SimContext): void {
+  for (const v of VERSIONS) {
+    // Batch first: "/statuses/batch/unsubscribe-all" would otherwise match "/statuses/:email/unsubscribe-all".
+    addBatchRoutes(router, ctx, v);
+    addSingleRoutes(router, ctx, v);
+  }
+}
