@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { errorMessage } from '../errors/index.ts';
+import type { RunCounts, RunInfo } from '../run/types.ts';
+
+export type AlertEvent =
+  | {
+      event: 'run_failed' | 'run_completed_with_errors';
+      runId: string;
+      status: string;
+      counts: RunCounts;
+      message: string;
+    }
+  | { event: 'no_worker'; queue: string; waiting: number; seconds: number; message: string };
+
+export interface Alerter {
+  /** Alerts when a run failed or finished with failed records; does nothing for a clean run. Never throws. */
+  runFinished(run: RunInfo, counts: RunCounts): Promise<void>;
+  /** Alerts that a queue has jobs waiting and no worker. Never throws. */
+  noWorker(queue: string, waiting: number, seconds: number): Promise<void>;
+}
+
+export interface AlerterOptions {
+  /** ALERT_WEBHOOK_URL; a secret (it often carries a token), so it is never logged. */
+  webhookUrl: string | undefined;
+  logger: Logger;
+  timeoutMs?: number;
+}
+
+function runMessage(run: RunInfo, counts: RunCounts): string {
+  if (run.status === 'failed') return `Run ${run.id} failed: ${run.error ?? 'no reason recorded'}`;
+  return `Run ${run.id} finished with ${counts.failed} failed record(s) of ${counts.read}; see the run page or \`esp-sync report ${run.id} --only failed\`.`;
+}
+
+/** Logs alerts as errors and, when a webhook is configured, posts a short JSON message to it. */
+export function createAlerter(options: AlerterOptions): Alerter {
+  const { webhookUrl, logger } = options;
+  const timeoutMs = options.timeoutMs ?? 5000;
+
+  async function post(alert: AlertEvent): Promise<void> {
+    if (!webhookUrl) return;
+    try {
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alert),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) logger.warn({ event: alert.event, status: res.status }, 'alert webhook refused the alert');
+    } catch (err) {
+      logger.warn({ event: alert.event, err: errorMessage(err) }, 'alert webhook did not answer');
+    }
+  }
+
+  async function send(alert: AlertEvent, context: Record<string, unknown>): Promise<void> {
+    logger.error({ alert: alert.event, ...context }, alert.message);
+    await post(alert);
+  }
+
+  return {
+    async runFinished(run, counts) {
+      if (run.status !== 'failed' && run.status !== 'completed_with_errors') return;
+      const event = run.status === 'failed' ? 'run_failed' : 'run_completed_with_errors';
+      const message = runMessage(run, counts);
+      await send({ event, runId: run.id, status: run.status, counts, message }, { runId: run.id });
+    },
+    async noWorker(queue, waiting, seconds) {
+      const message = `Queue ${queue} has ${waiting} job(s) waiting and no worker for ${seconds}s: start one with \`esp-sync worker\`.`;
+      await send({ event: 'no_worker', queue, waiting, seconds, message }, { queue });
+    },
+  };
+}
