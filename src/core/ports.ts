@@ -121,12 +121,19 @@ export interface MailchimpMemberPageParams {
   beforeLastChanged?: string;
 }
 
+export interface MailchimpMemberPage {
+  members: MailchimpMember[];
+  totalItems: number;
+  /** last_changed of the first and last member of the page (ISO, second precision), for keyset paging. */
+  lastChanged?: { first: string | null; last: string | null };
+}
+
 export interface MailchimpPort {
   listAudiences(): Promise<MailchimpAudience[]>;
   getAudience(audienceId: string): Promise<MailchimpAudience>;
   mergeFields(audienceId: string): Promise<MailchimpMergeField[]>;
   /** Sorted by last_changed ascending. */
-  memberPage(params: MailchimpMemberPageParams): Promise<{ members: MailchimpMember[]; totalItems: number }>;
+  memberPage(params: MailchimpMemberPageParams): Promise<MailchimpMemberPage>;
 }
 
 // ---------- Constant Contact (source) ----------

@@ -32,9 +32,14 @@ export interface MailchimpPageData {
   parent: ParentRef;
   audienceId: string;
   status: MailchimpStatus;
+  /** Position in this audience and status's chain of pages. */
+  index: number;
+  /** Keyset window: members with since < last_changed < before (Mailchimp's filters are exclusive). */
+  since?: string;
+  before: string;
   offset: number;
-  sinceLastChanged?: string;
-  beforeLastChanged?: string;
+  /** Set while paging by offset through one second that holds more than a page of members. */
+  tieSecond?: string;
 }
 
 export interface CcPageData {

@@ -109,7 +109,7 @@ function countersFor(row: RecordRow): string {
   return fields.join(',');
 }
 
-function newRunId(): string {
+export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -146,8 +146,7 @@ export class RunStore {
     return runKeys(this.prefix, runId);
   }
 
-  async createRun(options: RunOptions): Promise<RunInfo> {
-    const id = newRunId();
+  async createRun(options: RunOptions, id = newRunId()): Promise<RunInfo> {
     const now = new Date().toISOString();
     await this.redis
       .multi()

@@ -3,6 +3,21 @@ import type { PhaseJobData } from '../queue/queues.ts';
 import type { RunStatus } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 import { settleRetriedRun } from './retry-failed.ts';
+import { WatermarkStore } from '../run/watermarks.ts';
+import { releaseRun } from '../run/start.ts';
+
+/**
+ * Every page of the run was read and every record ended in an outcome (failures sit in the dead letters for
+ * retry-failed), so each source's watermark may move up to the time the run pinned when it started.
+ */
+async function advanceWatermarks(ctx: WorkerContext, runId: string): Promise<void> {
+  const watermarks = new WatermarkStore(ctx.redis, ctx.config.queuePrefix);
+  const context = await ctx.redis.hgetall(ctx.store.keys(runId).context);
+  for (const [name, value] of Object.entries(context)) {
+    if (name.startsWith('watermark:'))
+      await watermarks.advance(name.slice('watermark:'.length), JSON.parse(value) as string);
+  }
+}
 
 /** The last job of a run: settles its status from the counts and lets its personal data expire. */
 export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>): Promise<RunStatus> {
@@ -13,6 +28,8 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   const { counts } = await ctx.store.counts(runId);
   const status: RunStatus = counts.failed > 0 ? 'completed_with_errors' : 'completed';
   await ctx.store.finish(runId, status);
+  if (run.kind !== 'retry') await advanceWatermarks(ctx, runId);
+  await releaseRun(ctx.store, run);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);
   ctx.logger.info({ runId, status, counts }, `run ${runId} ${status}`);
   return status;

@@ -7,6 +7,7 @@ import {
   errorMessage,
 } from '../errors/index.ts';
 import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
+import { releaseRun } from '../run/start.ts';
 import { processCcPage } from './cc-page.ts';
 import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
@@ -14,6 +15,8 @@ import { processMailchimpPage } from './mailchimp-page.ts';
 import { processReadPhase } from './read-phase.ts';
 import { processSubscribeBatch, processSubscribePhase } from './subscribe.ts';
 import { processWriteBatch } from './write-batch.ts';
+import { processScheduledSync } from './scheduled-sync.ts';
+import { SCHEDULED_SYNC_JOB } from '../run/schedules.ts';
 
 type Handler = (ctx: WorkerContext, job: Job, token: string) => Promise<unknown>;
 
@@ -25,6 +28,7 @@ const HANDLERS: Record<string, Handler> = {
   'cc-page': processCcPage,
   'write-batch': processWriteBatch,
   'subscribe-batch': processSubscribeBatch,
+  [SCHEDULED_SYNC_JOB]: processScheduledSync,
 };
 
 export interface WorkerOptions {
@@ -74,13 +78,23 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
         throw Worker.RateLimitError();
       }
       if (err instanceof AuthError || err instanceof ConfigError) {
-        if (runId) await ctx.store.finish(runId, 'failed', err.message);
+        if (runId) await failRun(ctx, runId, err.message);
         ctx.logger.error({ runId, job: job.name }, err.message);
         throw new UnrecoverableError(err.message);
       }
       throw err;
     }
   };
+}
+
+/** Marks a run failed (once) and frees its sources for the next run. */
+async function failRun(ctx: WorkerContext, runId: string, message: string): Promise<void> {
+  const run = await ctx.store.getRun(runId);
+  if (!run) return;
+  if (!['failed', 'completed', 'completed_with_errors'].includes(run.status)) {
+    await ctx.store.finish(runId, 'failed', message);
+  }
+  await releaseRun(ctx.store, run);
 }
 
 export interface RunningWorkers {
@@ -109,14 +123,9 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
       const runId = (job.data as { runId?: string }).runId;
       if (!exhausted || !runId) return;
       ctx.logger.error({ runId, job: job.name, jobId: job.id }, `job failed for good: ${errorMessage(err)}`);
-      void ctx.store
-        .getRun(runId)
-        .then((run) =>
-          run && !['failed', 'completed', 'completed_with_errors'].includes(run.status)
-            ? ctx.store.finish(runId, 'failed', `${job.name} failed: ${errorMessage(err)}`)
-            : undefined,
-        )
-        .catch((e: unknown) => ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'));
+      void failRun(ctx, runId, `${job.name} failed: ${errorMessage(err)}`).catch((e: unknown) =>
+        ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'),
+      );
     });
     worker.on('error', (err) =>
       ctx.logger.error({ err: errorMessage(err) }, `worker error on queue ${name}`),

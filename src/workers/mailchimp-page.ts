@@ -4,13 +4,13 @@ import { mapMailchimpMember } from '../mapping/mailchimp.ts';
 import { jobId, QUEUE_NAMES, type MailchimpPageData } from '../queue/queues.ts';
 import { holdIfWritesPileUp } from './backpressure.ts';
 import type { WorkerContext } from './context.ts';
+import { MAILCHIMP_PAGE_SIZE, mailchimpQuery, nextMailchimpWindow } from './mailchimp-keyset.ts';
 import { dispatchMappedPage } from './mapped-records.ts';
 
-export const MAILCHIMP_PAGE_SIZE = 1000;
-
 /**
- * Reads one page of one audience and status, maps it and queues its write batches. The page at offset 0 also
- * learns total_items, which sizes the run, and queues the remaining pages of its status.
+ * Reads one page of one audience and status, queues the next page of the chain (before this one completes, so
+ * the read phase cannot finish early), maps this page and queues its write batches. The first page of a chain
+ * learns total_items, which sizes the run.
  */
 export async function processMailchimpPage(
   ctx: WorkerContext,
@@ -28,30 +28,34 @@ export async function processMailchimpPage(
   if (!context)
     throw new Error(`Run ${data.runId} has no Mailchimp context for audience ${data.audienceId}.`);
 
+  const query = mailchimpQuery(data);
   const page = await ctx.mailchimp().memberPage({
     audienceId: data.audienceId,
     status: data.status,
-    offset: data.offset,
+    offset: query.offset,
     count: MAILCHIMP_PAGE_SIZE,
-    ...(data.sinceLastChanged ? { sinceLastChanged: data.sinceLastChanged } : {}),
-    ...(data.beforeLastChanged ? { beforeLastChanged: data.beforeLastChanged } : {}),
+    beforeLastChanged: query.before,
+    ...(query.since ? { sinceLastChanged: query.since } : {}),
   });
 
-  if (data.offset === 0) {
+  if (data.index === 0) {
     await ctx.store.setTotalPart(data.runId, `mailchimp:${data.audienceId}:${data.status}`, page.totalItems);
-    const offsets = [];
-    for (let o = MAILCHIMP_PAGE_SIZE; o < page.totalItems; o += MAILCHIMP_PAGE_SIZE) offsets.push(o);
-    await ctx.queues.byName[QUEUE_NAMES.mailchimp].addBulk(
-      offsets.map((offset) => ({
-        name: 'mailchimp-page',
-        data: { ...data, offset },
-        opts: {
-          jobId: jobId(data.runId, 'mc', data.audienceId, data.status, offset),
-          parent: data.parent,
-          failParentOnFailure: true,
-        },
-      })),
-    );
+  }
+  const next = nextMailchimpWindow(data, page);
+  if (next) {
+    const nextData: MailchimpPageData = {
+      runId: data.runId,
+      parent: data.parent,
+      audienceId: data.audienceId,
+      status: data.status,
+      index: data.index + 1,
+      ...next,
+    };
+    await ctx.queues.byName[QUEUE_NAMES.mailchimp].add('mailchimp-page', nextData, {
+      jobId: jobId(data.runId, 'mc', data.audienceId, data.status, data.index + 1),
+      parent: data.parent,
+      failParentOnFailure: true,
+    });
   }
 
   const mapped = page.members.map((member) =>
@@ -65,7 +69,7 @@ export async function processMailchimpPage(
     runId: data.runId,
     full: run.full,
     parent: data.parent,
-    pageId: `mc.${data.audienceId}.${data.status}.${data.offset}`,
+    pageId: `mc.${data.audienceId}.${data.status}.${data.index}`,
     mapped,
   });
   await job.updateProgress(100);

@@ -11,6 +11,13 @@ import {
   type PhaseJobData,
 } from '../queue/queues.ts';
 import type { RunInfo } from '../run/types.ts';
+import {
+  CONSTANT_CONTACT_SCOPE,
+  WatermarkStore,
+  mailchimpScope,
+  minusOverlap,
+  toMailchimpTime,
+} from '../run/watermarks.ts';
 import type { WorkerContext } from './context.ts';
 import { enqueueRetryBatches } from './retry-failed.ts';
 import { serializeDefinitions } from './cc-page.ts';
@@ -41,8 +48,25 @@ export async function processReadPhase(
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
 }
 
+/** Pins the upper bound of this run's read window once (a retried plan reuses it). */
+async function planTime(ctx: WorkerContext, run: RunInfo): Promise<string> {
+  const existing = await ctx.store.getContext<string>(run.id, 'plannedAt');
+  if (existing) return existing;
+  const now = toMailchimpTime(new Date());
+  await ctx.store.setContext(run.id, 'plannedAt', now);
+  return now;
+}
+
+/** Where a sync starts reading: the watermark minus the overlap, or nothing (a full read) without one. */
+async function sinceFor(ctx: WorkerContext, run: RunInfo, scope: string): Promise<string | undefined> {
+  if (run.kind !== 'sync') return undefined;
+  const watermark = await new WatermarkStore(ctx.redis, ctx.config.queuePrefix).get(scope);
+  return watermark ? toMailchimpTime(minusOverlap(watermark)) : undefined;
+}
+
 async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef): Promise<void> {
   const mailchimp = ctx.mailchimp();
+  const before = await planTime(ctx, run);
   const audiences =
     run.audiences.length > 0
       ? await Promise.all(run.audiences.map((id) => mailchimp.getAudience(id)))
@@ -52,6 +76,8 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
     const mergeFields = await mailchimp.mergeFields(audience.id);
     await ctx.hubspot().ensureProperties(mailchimpPropertyDefinitions(mergeFields));
     await ctx.store.setContext(run.id, `mailchimp:${audience.id}`, { audience, mergeFields });
+    await ctx.store.setContext(run.id, `watermark:${mailchimpScope(audience.id)}`, before);
+    const since = await sinceFor(ctx, run, mailchimpScope(audience.id));
     await queue.addBulk(
       MAILCHIMP_STATUSES.map((status) => ({
         name: 'mailchimp-page',
@@ -60,7 +86,10 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
           parent,
           audienceId: audience.id,
           status,
+          index: 0,
+          before,
           offset: 0,
+          ...(since ? { since } : {}),
         } satisfies MailchimpPageData,
         opts: { jobId: jobId(run.id, 'mc', audience.id, status, 0), parent, failParentOnFailure: true },
       })),
@@ -72,9 +101,21 @@ async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: Par
   const definitions = await ctx.constantContact().definitions();
   await ctx.hubspot().ensureProperties(ccPropertyDefinitions(definitions));
   await ctx.store.setContext(run.id, 'constant-contact', serializeDefinitions(definitions));
-  await ctx.queues.byName[QUEUE_NAMES.constantContact].add(
-    'cc-page',
-    { runId: run.id, parent, cursor: null, index: 0, chain: 'all' } satisfies CcPageData,
-    { jobId: jobId(run.id, 'cc', 'all', 0), parent, failParentOnFailure: true },
+  await ctx.store.setContext(run.id, `watermark:${CONSTANT_CONTACT_SCOPE}`, await planTime(ctx, run));
+  const since = await sinceFor(ctx, run, CONSTANT_CONTACT_SCOPE);
+  const sinceIso = since ? new Date(since).toISOString() : undefined;
+  // An unsubscribe may not move updated_at, so a sync reads updated and opted-out contacts as two chains.
+  const chains: CcPageData[] = sinceIso
+    ? [
+        { runId: run.id, parent, cursor: null, index: 0, chain: 'updated', updatedAfter: sinceIso },
+        { runId: run.id, parent, cursor: null, index: 0, chain: 'optout', optoutAfter: sinceIso },
+      ]
+    : [{ runId: run.id, parent, cursor: null, index: 0, chain: 'all' }];
+  await ctx.queues.byName[QUEUE_NAMES.constantContact].addBulk(
+    chains.map((data) => ({
+      name: 'cc-page',
+      data,
+      opts: { jobId: jobId(run.id, 'cc', data.chain, 0), parent, failParentOnFailure: true },
+    })),
   );
 }

@@ -6,6 +6,7 @@ import type {
   HubSpotPort,
   MailchimpAudience,
   MailchimpMember,
+  MailchimpMemberPage,
   MailchimpMemberPageParams,
   MailchimpMergeField,
   MailchimpPort,
@@ -109,9 +110,20 @@ export class FakeMailchimp implements MailchimpPort {
   async mergeFields(): Promise<MailchimpMergeField[]> {
     return this.mergeFieldList;
   }
-  async memberPage(p: MailchimpMemberPageParams): Promise<{ members: MailchimpMember[]; totalItems: number }> {
+  async memberPage(p: MailchimpMemberPageParams): Promise<MailchimpMemberPage> {
     this.pageCalls++;
-    const matching = this.members.filter((m) => m.status === p.status);
-    return { members: matching.slice(p.offset, p.offset + p.count), totalItems: matching.length };
+    const seconds = (iso: unknown) => Math.floor(Date.parse(String(iso)) / 1000);
+    const matching = this.members
+      .filter((m) => m.status === p.status)
+      .filter((m) => !p.sinceLastChanged || seconds(m.last_changed) > seconds(p.sinceLastChanged))
+      .filter((m) => !p.beforeLastChanged || seconds(m.last_changed) < seconds(p.beforeLastChanged))
+      .sort((a, b) => seconds(a.last_changed) - seconds(b.last_changed));
+    const members = matching.slice(p.offset, p.offset + p.count);
+    const stamp = (m: MailchimpMember | undefined) => (m ? String(m.last_changed) : null);
+    return {
+      members,
+      totalItems: matching.length,
+      lastChanged: { first: stamp(members[0]), last: stamp(members[members.length - 1]) },
+    };
   }
 }

@@ -4,13 +4,17 @@ import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
 import { registerSandboxCommand } from './sandbox.ts';
+import { registerScheduleCommand } from './schedule.ts';
 import { registerStatusCommand } from './status.ts';
+import { registerSyncCommand } from './sync.ts';
 import { registerWorkerCommand } from './worker.ts';
 
 /** Every command of esp-sync; each file adds one command (or a group) to the program. */
 export function registerCommands(program: Command): void {
   registerWorkerCommand(program);
   registerMigrateCommand(program);
+  registerSyncCommand(program);
+  registerScheduleCommand(program);
   registerStatusCommand(program);
   registerReportCommand(program);
   registerRetryFailedCommand(program);
