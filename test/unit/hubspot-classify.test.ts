@@ -164,8 +164,9 @@ describe('classifyHubSpotResponse', () => {
     }
     if ('rejected' in expected) {
       expect(verdict).toMatchObject({ outcome: 'rejected', rejection: { status: expected.rejected } });
-      if (verdict.outcome === 'rejected' && expected.message)
+      if (verdict.outcome === 'rejected' && expected.message) {
         expect(verdict.rejection.message).toMatch(expected.message);
+      }
       return;
     }
     expect(verdict.outcome).toBe('error');
@@ -173,8 +174,9 @@ describe('classifyHubSpotResponse', () => {
     expect(verdict.error).toBeInstanceOf(expected.error);
     if (expected.waitMs !== undefined) expect(verdict.error).toHaveProperty('waitMs', expected.waitMs);
     if (expected.message) expect(verdict.error.message).toMatch(expected.message);
-    if (expected.resetAt)
+    if (expected.resetAt) {
       expect((verdict.error as QuotaExhaustedError).resetAt.toISOString()).toBe(expected.resetAt);
+    }
   });
 
   it('keeps the parsed JSON of a 2xx', () => {

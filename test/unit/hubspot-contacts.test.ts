@@ -264,13 +264,11 @@ describe('upsertContacts', () => {
 
   it('fails every record of a batch with the reason on a 404 that splitting cannot help', async () => {
     const t = testSink();
-    const scope = nock(t.baseUrl)
-      .post(UPSERT)
-      .reply(404, {
-        status: 'error',
-        message: 'Unable to infer object type from: contactz',
-        category: 'OBJECT_NOT_FOUND',
-      });
+    const scope = nock(t.baseUrl).post(UPSERT).reply(404, {
+      status: 'error',
+      message: 'Unable to infer object type from: contactz',
+      category: 'OBJECT_NOT_FOUND',
+    });
     const results = await t.sink.upsertContacts(contacts(3));
     expect(scope.isDone()).toBe(true);
     expect(results.map((r) => !r.ok && r.reason)).toEqual(

@@ -62,8 +62,9 @@ export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
+      for (const line of chunk.toString().split('\n')) {
         if (line.trim()) lines.push(JSON.parse(line) as LogLine);
+      }
       done();
     },
   });

@@ -209,16 +209,26 @@ export function rejectionFrom(status: number, text: string): HubSpotRejection {
 export function networkError(err: unknown, label: string): TransientError {
   // Duck-typed: fetch's errors may come from another realm (jest), where `instanceof Error` is false.
   const field = (value: unknown, name: 'code' | 'message' | 'cause'): unknown =>
-    value && typeof value === 'object' && name in value ? (value as Record<string, unknown>)[name] : undefined;
+    value && typeof value === 'object' && name in value
+      ? (value as Record<string, unknown>)[name]
+      : undefined;
   const cause = field(err, 'cause');
   const code = field(cause, 'code') ?? field(err, 'code') ?? field(cause, 'message');
   const message = field(err, 'message');
-  const detail = [typeof message === 'string' ? message : String(err), typeof code === 'string' ? code : undefined]
+  const detail = [
+    typeof message === 'string' ? message : String(err),
+    typeof code === 'string' ? code : undefined,
+  ]
     .filter(Boolean)
     .join(': ');
-  return new TransientError(`HubSpot could not be reached (${label}): ${detail}`, 'network_error', undefined, {
-    cause: err,
-  });
+  return new TransientError(
+    `HubSpot could not be reached (${label}): ${detail}`,
+    'network_error',
+    undefined,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**
