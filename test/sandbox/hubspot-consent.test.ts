@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createHubSpotSim } from '../../src/sandbox/hubspot/index.ts';
 import type { HubSpotSim, HubSpotSimOptions } from '../../src/sandbox/hubspot/index.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
 // Raw HTTP bodies are asserted with expect(), the way a client without the SDK would see them.
 
 const TOKEN = 'pat-na1-consent';
