@@ -25,13 +25,12 @@ export function parseMultipart(contentType: string | undefined, body: Buffer): F
     const headerEnd = chunk.indexOf('\r\n\r\n');
     if (headerEnd < 0) return null;
     const headers = chunk.subarray(0, headerEnd).toString('utf8');
-    const disposition = /content-disposition:[^\r\n]*name="([^"]*)"(?:;\s*filename="([^"]*)")?/i.exec(
-      headers,
-    );
-    if (disposition) {
+    const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1];
+    const name = disposition ? /;\s*name="([^"]*)"/i.exec(disposition)?.[1] : undefined;
+    if (name !== undefined) {
       parts.push({
-        name: disposition[1] ?? '',
-        filename: disposition[2],
+        name,
+        filename: /;\s*filename="([^"]*)"/i.exec(disposition ?? '')?.[1],
         contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim(),
         data: chunk.subarray(headerEnd + 4),
       });
