@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuthCommand } from './auth.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerRetryFailedCommand(program);
   registerAuthCommand(program);
+  registerDashboardCommand(program);
   registerSandboxCommand(program);
 }

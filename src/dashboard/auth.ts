@@ -1,0 +1,74 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { RequestHandler } from 'express';
+import type { Config } from '../config/env.ts';
+import { ConfigError } from '../errors/index.ts';
+
+export interface BasicCredentials {
+  user: string;
+  password: string;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
+ * Decides how the dashboard authenticates: Basic credentials from DASHBOARD_USER / DASHBOARD_PASSWORD, or none
+ * with --no-auth, which is only allowed on a loopback address (anyone who can reach the port could act).
+ */
+export function resolveAuth(
+  dashboard: Config['dashboard'],
+  options: { noAuth: boolean; host: string },
+): BasicCredentials | null {
+  if (options.noAuth) {
+    if (!isLoopbackHost(options.host)) {
+      throw new ConfigError(
+        `--no-auth only listens on loopback (127.0.0.1, ::1 or localhost), not on ${options.host}: set DASHBOARD_USER and DASHBOARD_PASSWORD to listen elsewhere.`,
+      );
+    }
+    return null;
+  }
+  if (!dashboard.user || !dashboard.password) {
+    throw new ConfigError('set DASHBOARD_USER and DASHBOARD_PASSWORD, or pass --no-auth');
+  }
+  return { user: dashboard.user, password: dashboard.password };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Equal-length digests make timingSafeEqual usable for any input; both parts are always compared. */
+function credentialsMatch(given: BasicCredentials, expected: BasicCredentials): boolean {
+  const userOk = timingSafeEqual(digest(given.user), digest(expected.user));
+  const passwordOk = timingSafeEqual(digest(given.password), digest(expected.password));
+  return userOk && passwordOk;
+}
+
+export function parseBasicAuth(header: string | undefined): BasicCredentials | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** HTTP Basic authentication in front of every route it guards: 401 with a challenge otherwise. */
+export function basicAuth(expected: BasicCredentials, realm = 'esp-sync dashboard'): RequestHandler {
+  return (req, res, next) => {
+    const given = parseBasicAuth(req.headers.authorization);
+    if (given && credentialsMatch(given, expected)) {
+      next();
+      return;
+    }
+    res
+      .status(401)
+      .set('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`)
+      .type('text/plain')
+      .send('Authentication required: sign in with DASHBOARD_USER and DASHBOARD_PASSWORD.\n');
+  };
+}

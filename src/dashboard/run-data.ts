@@ -1,0 +1,63 @@
+import { progressOf, snapshot, type RunSnapshot } from '../run/follow.ts';
+import type { RunStore } from '../run/store.ts';
+import type { RecordRow } from '../run/types.ts';
+
+/** The failures table shows at most this many rows; the report download has them all. */
+export const FAILURES_SHOWN = 500;
+
+export type Progress = ReturnType<typeof progressOf>;
+
+export interface RunPageData extends RunSnapshot {
+  progress: Progress;
+  timeline: { minute: string; written: number; rateLimited: number }[];
+  failures: RecordRow[];
+  failuresTruncated: boolean;
+}
+
+/**
+ * The failed rows of a run, stopping at the cap. Rows are scanned because records that failed mapping have no
+ * dead letter; a run without failures costs nothing.
+ */
+async function failedRows(store: RunStore, runId: string, failedCount: number, cap: number) {
+  const failures: RecordRow[] = [];
+  if (failedCount === 0) return { failures, truncated: false };
+  for await (const rows of store.scanRows(runId)) {
+    for (const row of rows) {
+      if (row.outcome !== 'failed') continue;
+      if (failures.length === cap) return { failures, truncated: true };
+      failures.push(row);
+    }
+  }
+  return { failures, truncated: false };
+}
+
+export async function loadRunPage(
+  store: RunStore,
+  runId: string,
+  cap = FAILURES_SHOWN,
+): Promise<RunPageData | null> {
+  const s = await snapshot(store, runId);
+  if (!s) return null;
+  const [timeline, failed] = await Promise.all([
+    store.timeline(runId),
+    failedRows(store, runId, s.counts.failed, cap),
+  ]);
+  return {
+    ...s,
+    progress: progressOf(s),
+    timeline,
+    failures: failed.failures,
+    failuresTruncated: failed.truncated,
+  };
+}
+
+/** The JSON shape of one run in the API: the run, its counters and how far it is. */
+export function runJson(s: RunSnapshot) {
+  return { run: s.run, counts: s.counts, breakdown: s.breakdown, progress: progressOf(s) };
+}
+
+export function durationSeconds(run: RunSnapshot['run'], now = Date.now()): number | null {
+  if (!run.startedAt) return null;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  return (end - Date.parse(run.startedAt)) / 1000;
+}
