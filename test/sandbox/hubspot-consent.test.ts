@@ -341,6 +341,26 @@ describe.each(['v4', '2026-09'])('%s statuses', (version) => {
     expect((await call('POST', `${base}/statuses/x@example.com/unsubscribe-all`)).status).toBe(400);
   });
 
+  it('keeps an opt-out of a non-contact and applies it to a contact created later', async () => {
+    await call('POST', `${base}/statuses/later@example.com/unsubscribe-all?channel=EMAIL`);
+    expect(sim.snapshot().statuses['later@example.com']).toMatchObject({
+      optedOutOfAll: true,
+      isContact: false,
+    });
+    expect(sim.snapshot().history.statusChanges.at(-1)).toMatchObject({
+      scope: 'ALL',
+      to: 'OPTED_OUT',
+      wasContact: false,
+    });
+    const upsert = await call('POST', '/crm/v3/objects/contacts/batch/upsert', {
+      inputs: [{ id: 'Later@Example.com', idProperty: 'email', properties: { firstname: 'L' } }],
+    });
+    expect(upsert.status).toBe(200);
+    const contact = sim.snapshot().contacts.find((c) => c.email === 'later@example.com');
+    expect(contact?.properties.hs_email_optout).toBe('true');
+    expect(sim.snapshot().statuses['later@example.com']?.isContact).toBe(true);
+  });
+
   it('writes a batch with 207 and per-input errors, and resubscribes opted-out inputs', async () => {
     const res = await call('POST', `${base}/statuses/batch/write`, {
       inputs: [
