@@ -9,7 +9,7 @@ import {
 } from '../config/env.ts';
 import { ConfigError } from '../errors/index.ts';
 import { isFinished } from '../run/follow.ts';
-import { startRun } from '../run/start.ts';
+import { RunBusyError, startRun } from '../run/start.ts';
 import type { RunInfo } from '../run/types.ts';
 
 /** What starting a run takes, as the CLI's migrate/sync options: --source, --audience, --full. */
@@ -58,7 +58,12 @@ export function startableSources(config: Config): SourceName[] {
 export async function startRunFromRequest(app: App, body: StartRunBody): Promise<RunInfo> {
   const sources = sourcesOf(body.source);
   requireConfigured(app.config, sources);
-  return startRun(app, { sources, audiences: body.audiences, full: body.full, kind: body.kind });
+  try {
+    return await startRun(app, { sources, audiences: body.audiences, full: body.full, kind: body.kind });
+  } catch (err) {
+    if (err instanceof RunBusyError) throw new ActionError(409, err.message);
+    throw err;
+  }
 }
 
 /** A retry run over a finished run's failed records, exactly as `esp-sync retry-failed RUN_ID` starts one. */
