@@ -1,0 +1,10 @@
+export {
+  buildMailchimpSource,
+  createMailchimpSource,
+  mailchimpAccountHash,
+  mailchimpSemaphoreKey,
+  MAILCHIMP_PAGE_SIZE,
+  type ConnectionLimiter,
+  type MailchimpSourceDeps,
+} from './source.ts';
+export type { SdkListsApi, SdkResult } from './sdk.ts';
