@@ -83,10 +83,9 @@ describe('Mailchimp source with the shared semaphore (real Redis)', () => {
       { apiKey: API_KEY, baseUrl, maxConnections: 10 },
       { redis, keyPrefix: prefix, timeoutMs: 5000 },
     );
-    let keysDuringCall: string[] = [];
     const call = source.memberPage(page(0));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    keysDuringCall = await redis.keys(`${prefix}*`);
+    const keysDuringCall = await redis.keys(`${prefix}*`);
     await call;
     expect(keysDuringCall).toEqual([mailchimpSemaphoreKey(prefix, API_KEY)]);
     expect(keysDuringCall.join(' ')).not.toContain('integrationsecret');
