@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import { collectMetrics } from '../../src/monitoring/collect.ts';
 import { createMetricsRecorder, rateLimitedInMinute, readApiMetrics } from '../../src/monitoring/metrics.ts';
 import { renderPrometheus } from '../../src/monitoring/prometheus.ts';
+import { reportRunFinished } from '../../src/monitoring/run-finished.ts';
 import { readRunTotals, recordRunTotals } from '../../src/monitoring/run-totals.ts';
+import type { Alerter } from '../../src/monitoring/alerts.ts';
+import { pino } from 'pino';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { emptyCounts } from '../../src/run/types.ts';
@@ -79,5 +82,31 @@ describe('metrics in Redis (real Redis)', () => {
     expect(sampleValue(parsed, 'esp_sync_contacts_total', { outcome: 'optedOut' })).toBe(3);
     expect(sampleValue(parsed, 'esp_sync_runs', { status: 'queued' })).toBe(1);
     expect(parsed.types.get('esp_sync_api_request_duration_seconds')).toBe('histogram');
+  });
+
+  it('reports a finished run once: totals and one alert, nothing for a run still going', async () => {
+    const store = new RunStore(redis, prefix);
+    const alerted: string[] = [];
+    const alerter: Alerter = {
+      runFinished: (run) => {
+        alerted.push(run.status);
+        return Promise.resolve();
+      },
+      noWorker: () => Promise.resolve(),
+    };
+    const deps = { redis, prefix, store, alerter, logger: pino({ level: 'silent' }) };
+    const run = await store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      full: false,
+      kind: 'migrate',
+    });
+    await reportRunFinished(deps, run.id);
+    expect(alerted).toEqual([]);
+    await store.finish(run.id, 'failed', 'token revoked');
+    await reportRunFinished(deps, run.id);
+    await reportRunFinished(deps, run.id);
+    expect(alerted).toEqual(['failed']);
+    expect((await readRunTotals(redis, prefix)).runsByStatus.failed).toBe(1);
   });
 });
