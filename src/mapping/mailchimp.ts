@@ -134,7 +134,12 @@ function toolProperties(
 
 function mapOrThrow(member: MailchimpMember, ctx: MailchimpMapContext): MappedRecord {
   const memberId = typeof member.id === 'string' ? cleanText(member.id, 200) : describeValue(member.id, 200);
-  const key = mailchimpRecordKey(ctx.audience.id, memberId);
+  // contact_id survives an email change (the member id is the MD5 of the address), so the record keeps its key.
+  const stableId =
+    typeof member.contact_id === 'string' && member.contact_id.trim() !== ''
+      ? cleanText(member.contact_id, 200)
+      : memberId;
+  const key = mailchimpRecordKey(ctx.audience.id, stableId);
   const email = normalizeEmail(member.email_address);
   const rawStatus: unknown = member.status;
   const identity = {

@@ -34,9 +34,10 @@ export function nextMailchimpWindow(
   pageSize = MAILCHIMP_PAGE_SIZE,
 ): MailchimpWindow | null {
   const full = page.members.length >= pageSize;
-  if (current.tieSecond) {
-    if (full) return { ...current, offset: current.offset + pageSize };
-    return { since: current.tieSecond, before: current.before, offset: 0 };
+  const { since, before, offset, tieSecond } = current;
+  if (tieSecond) {
+    if (full) return { before, offset: offset + pageSize, tieSecond };
+    return { since: tieSecond, before, offset: 0 };
   }
   if (!full) return null;
   const first = page.lastChanged?.first;

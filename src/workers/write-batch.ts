@@ -78,7 +78,14 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
     }
   }
 
-  const rows: RecordRow[] = unchanged.map((r) => row(r, { outcome: 'unchanged' }));
+  // A record read twice in one run (overlapping pages) keeps the outcome of its first write.
+  const seen = await store.getRows(
+    runId,
+    unchanged.map((r) => r.key),
+  );
+  const rows: RecordRow[] = unchanged
+    .filter((r) => !seen.has(r.key))
+    .map((r) => row(r, { outcome: 'unchanged' }));
   const dead: DeadLetter[] = [];
   const done: { key: string; fingerprint: string; email: string }[] = [];
   const candidates = [];

@@ -52,6 +52,15 @@ describe('Mailchimp keyset paging', () => {
     expect(mailchimpQuery({ before: BEFORE, offset: 0, tieSecond: second }).before).toBe(BEFORE);
   });
 
+  it('returns only window fields, never the rest of the job data', () => {
+    const data = { runId: 'r', index: 3, before: BEFORE, offset: 0, tieSecond: '2024-03-01T10:00:00+00:00' };
+    expect(nextMailchimpWindow(data, { members: members(5) }, 5)).toEqual({
+      before: BEFORE,
+      offset: 5,
+      tieSecond: '2024-03-01T10:00:00+00:00',
+    });
+  });
+
   it('falls back to offsets when members carry no last_changed', () => {
     expect(nextMailchimpWindow({ before: BEFORE, offset: 10 }, { members: members(5) }, 5)).toEqual({
       before: BEFORE,

@@ -127,7 +127,7 @@ describe('mapMailchimpMember: status table', () => {
     expect(mapMailchimpMember(member({ status: 'archived' }), ctx)).toEqual({
       kind: 'skipped',
       reason: 'archived in Mailchimp: skipped by policy',
-      key: 'mailchimp:aud1:m1',
+      key: 'mailchimp:aud1:c1',
       source: 'mailchimp',
       sourceId: 'm1',
       email: 'ada@example.com',
@@ -162,7 +162,7 @@ describe('mapMailchimpMember: email', () => {
       expect(result).toMatchObject({
         kind: 'failed',
         email: null,
-        key: 'mailchimp:aud1:m1',
+        key: 'mailchimp:aud1:c1',
         sourceStatus: 'subscribed',
       });
       if (result.kind === 'failed') expect(result.reason).toMatch(/^invalid email address "/);
@@ -352,7 +352,7 @@ describe('mapMailchimpMember: tool properties', () => {
       esp_mc_unsubscribe_reason: 'Too many emails',
       esp_mc_last_changed: '2024-05-02T08:00:00.000Z',
     });
-    expect(c.key).toBe('mailchimp:aud1:m1');
+    expect(c.key).toBe('mailchimp:aud1:c1');
     expect(c.sourceId).toBe('m1');
     expect(c.source).toBe('mailchimp');
     expect(c.changedAt).toBe('2024-05-02T08:00:00.000Z');

@@ -138,7 +138,7 @@ describe('Mailchimp source: reading', () => {
         })
         .reply(200, { members: [], total_items: 2000 });
       const page = await source.memberPage({ ...pageParams, status, offset: 2000 });
-      expect(page).toEqual({ members: [], totalItems: 2000 });
+      expect(page).toEqual({ members: [], totalItems: 2000, lastChanged: { first: null, last: null } });
       scope.done();
     },
   );
@@ -366,7 +366,7 @@ describe('Mailchimp source: errors', () => {
       .get('/lists/aud1/members')
       .query(true)
       .reply(200, { members: [], total_items: 0 });
-    await expect(source.memberPage(pageParams)).resolves.toEqual({ members: [], totalItems: 0 });
+    await expect(source.memberPage(pageParams)).resolves.toEqual({ members: [], totalItems: 0, lastChanged: { first: null, last: null } });
     expect(events.map((e) => e.status)).toEqual([500, 500, 200]);
     scope.done();
   });

@@ -10,6 +10,7 @@ import type { MailchimpConfig } from '../../config/env.ts';
 import type {
   ApiCallObserver,
   MailchimpAudience,
+  MailchimpMember,
   MailchimpMemberPageParams,
   MailchimpMergeField,
   MailchimpPort,
@@ -178,7 +179,13 @@ export function buildMailchimpSource(parts: {
           exclude_fields: ['_links', 'members._links'],
         }),
       );
-      return { members: page.members, totalItems: page.total_items };
+      const stamp = (m: MailchimpMember | undefined) =>
+        typeof m?.last_changed === 'string' && m.last_changed !== '' ? m.last_changed : null;
+      return {
+        members: page.members,
+        totalItems: page.total_items,
+        lastChanged: { first: stamp(page.members[0]), last: stamp(page.members.at(-1)) },
+      };
     },
   };
 }
