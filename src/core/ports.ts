@@ -32,6 +32,13 @@ export type ContactWriteResult =
   | { key: RecordKey; email: string; ok: true; hubspotId: string; created: boolean }
   | { key: RecordKey; email: string; ok: false; reason: string };
 
+export interface EmailChange {
+  key: RecordKey;
+  oldEmail: string;
+  newEmail: string;
+}
+export type EmailChangeResult = { key: RecordKey; ok: true } | { key: RecordKey; ok: false; reason: string };
+
 export type MarketingStatus = 'SUBSCRIBED' | 'NOT_SUBSCRIBED' | 'NOT_SPECIFIED';
 
 export interface HubSpotConsent {
@@ -55,6 +62,12 @@ export interface HubSpotPort {
   ensureProperties(definitions: PropertyDefinition[]): Promise<void>;
   /** Batch upsert by email, at most 100 inputs; one result per input, in any order. */
   upsertContacts(inputs: ContactWrite[]): Promise<ContactWriteResult[]>;
+  /**
+   * Gives existing contacts a new address (the source changed a person's email): batch update keyed by the
+   * old address. A change HubSpot refuses (no contact at the old address, new address taken) comes back ok:false
+   * and the caller writes the record by its new address instead.
+   */
+  changeEmails(changes: EmailChange[]): Promise<EmailChangeResult[]>;
   /** Current subscription state of each address (addresses HubSpot does not know come back NOT_SPECIFIED). */
   readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
   /** Opts addresses out of all email. Falls back to one call per address where the batch endpoint is refused (403). */

@@ -8,6 +8,10 @@ import { createMailchimpSource } from '../connectors/mailchimp/index.ts';
 import { policyFromConfig, type ConsentPolicy } from '../mapping/policy.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { RunStore } from '../run/store.ts';
+import { errorMessage } from '../errors/index.ts';
+import { createAlerter } from '../monitoring/alerts.ts';
+import { createMetricsRecorder } from '../monitoring/metrics.ts';
+import { reportRunFinished } from '../monitoring/run-finished.ts';
 
 /** Everything a job processor needs. Connectors are created on first use, so an unconfigured source costs nothing. */
 export interface WorkerContext {
@@ -17,6 +21,8 @@ export interface WorkerContext {
   queues: Queues;
   logger: Logger;
   policy: ConsentPolicy;
+  /** Adds a finished run to the metrics and alerts when it failed or has failures; never throws. */
+  runFinished(runId: string): Promise<void>;
   hubspot(): HubSpotPort;
   mailchimp(): MailchimpPort;
   constantContact(): ConstantContactPort;
@@ -37,7 +43,13 @@ export function createWorkerContext(deps: {
   observe?: ApiCallObserver;
   ports?: PortOverrides;
 }): WorkerContext {
-  const { config, redis, logger, observe } = deps;
+  const { config, redis, logger } = deps;
+  const observe =
+    deps.observe ??
+    createMetricsRecorder(redis, config.queuePrefix, (err) =>
+      logger.warn({ err: errorMessage(err) }, 'could not record API metrics'),
+    );
+  const alerter = createAlerter({ webhookUrl: config.alerts.webhookUrl, logger });
   const common = { redis, keyPrefix: config.queuePrefix, timeoutMs: config.httpTimeoutMs, logger, observe };
   let hubspot = deps.ports?.hubspot;
   let mailchimp = deps.ports?.mailchimp;
@@ -49,6 +61,8 @@ export function createWorkerContext(deps: {
     queues: deps.queues,
     logger,
     policy: policyFromConfig(config),
+    runFinished: (runId) =>
+      reportRunFinished({ redis, prefix: config.queuePrefix, store: deps.store, alerter, logger }, runId),
     hubspot: () => (hubspot ??= createHubSpotSink(requireHubSpot(config), common)),
     mailchimp: () => (mailchimp ??= createMailchimpSource(requireMailchimp(config), common)),
     constantContact: () =>

@@ -28,6 +28,7 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   const { counts } = await ctx.store.counts(runId);
   const status: RunStatus = counts.failed > 0 ? 'completed_with_errors' : 'completed';
   await ctx.store.finish(runId, status);
+  await ctx.runFinished(runId);
   if (run.kind !== 'retry') await advanceWatermarks(ctx, runId);
   await releaseRun(ctx.store, run);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);

@@ -93,6 +93,7 @@ async function failRun(ctx: WorkerContext, runId: string, message: string): Prom
   if (!run) return;
   if (!['failed', 'completed', 'completed_with_errors'].includes(run.status)) {
     await ctx.store.finish(runId, 'failed', message);
+    await ctx.runFinished(runId);
   }
   await releaseRun(ctx.store, run);
 }

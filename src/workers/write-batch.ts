@@ -54,6 +54,7 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
     runId,
     changed.map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
   );
+  await moveChangedEmails(ctx, changed, previous);
   const toUpsert = changed.filter((r) => owners.has(r.key));
   const upserts = new Map<string, ContactWriteResult>();
   if (toUpsert.length > 0) {
@@ -147,6 +148,29 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
   await store.addSubscribeCandidates(runId, candidates);
   await store.setFingerprints(done);
   if (written > 0) await store.tick(runId, 'written', written);
+}
+
+/**
+ * A record whose email differs from the one of its last write changed address in the source: the HubSpot
+ * contact at the old address gets the new one first, so the upsert below updates it instead of creating a
+ * duplicate. If HubSpot refuses (the old contact is gone, the new address is taken), the upsert still writes
+ * the person under the new address.
+ */
+async function moveChangedEmails(
+  ctx: WorkerContext,
+  changed: SourceContact[],
+  previous: Map<string, { fingerprint: string; email: string }>,
+): Promise<void> {
+  const changes = changed.flatMap((r) => {
+    const before = previous.get(r.key)?.email;
+    return before && before !== r.email ? [{ key: r.key, oldEmail: before, newEmail: r.email }] : [];
+  });
+  if (changes.length === 0) return;
+  const results = await ctx.hubspot().changeEmails(changes);
+  for (const result of results) {
+    if (!result.ok)
+      ctx.logger.info({ key: result.key }, `email change not applied in HubSpot: ${result.reason}`);
+  }
 }
 
 async function failWholeBatch(ctx: WorkerContext, data: WriteBatchData, reason: string): Promise<void> {

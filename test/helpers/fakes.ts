@@ -1,6 +1,8 @@
 import type {
   ContactWrite,
   ContactWriteResult,
+  EmailChange,
+  EmailChangeResult,
   EmailWriteResult,
   HubSpotConsent,
   HubSpotPort,
@@ -19,7 +21,14 @@ export class FakeHubSpot implements HubSpotPort {
   contacts = new Map<string, { id: string; properties: Record<string, string> }>();
   optedOut = new Set<string>();
   marketing = new Map<string, 'SUBSCRIBED' | 'NOT_SUBSCRIBED'>();
-  calls = { upsert: 0, readConsent: 0, unsubscribeAll: 0, subscribe: 0, ensureProperties: 0 };
+  calls = {
+    upsert: 0,
+    readConsent: 0,
+    unsubscribeAll: 0,
+    subscribe: 0,
+    ensureProperties: 0,
+    changeEmails: 0,
+  };
   /** Emails whose upsert fails as HubSpot would for an invalid value. */
   rejectEmails = new Set<string>();
   resubscribes: string[] = [];
@@ -35,7 +44,8 @@ export class FakeHubSpot implements HubSpotPort {
     if (inputs.length > 100) throw new Error('more than 100 inputs');
     if (new Set(inputs.map((i) => i.email)).size !== inputs.length) throw new Error('duplicate ids in batch');
     return inputs.map((input) => {
-      if (this.rejectEmails.has(input.email)) return { key: input.key, email: input.email, ok: false, reason: 'Property values were not valid' };
+      if (this.rejectEmails.has(input.email))
+        return { key: input.key, email: input.email, ok: false, reason: 'Property values were not valid' };
       const existing = this.contacts.get(input.email);
       if (existing) {
         Object.assign(existing.properties, input.properties);
@@ -47,12 +57,28 @@ export class FakeHubSpot implements HubSpotPort {
     });
   }
 
+  async changeEmails(changes: EmailChange[]): Promise<EmailChangeResult[]> {
+    this.calls.changeEmails++;
+    return changes.map((c) => {
+      const contact = this.contacts.get(c.oldEmail);
+      if (!contact || this.contacts.has(c.newEmail))
+        return { key: c.key, ok: false, reason: 'no contact to rename' };
+      this.contacts.delete(c.oldEmail);
+      this.contacts.set(c.newEmail, contact);
+      return { key: c.key, ok: true };
+    });
+  }
+
   async readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>> {
     this.calls.readConsent++;
     return new Map(
       emails.map((email) => [
         email,
-        { email, optedOutOfAll: this.optedOut.has(email), marketing: this.marketing.get(email) ?? 'NOT_SPECIFIED' },
+        {
+          email,
+          optedOutOfAll: this.optedOut.has(email),
+          marketing: this.marketing.get(email) ?? 'NOT_SPECIFIED',
+        },
       ]),
     );
   }
@@ -66,7 +92,8 @@ export class FakeHubSpot implements HubSpotPort {
   async subscribe(inputs: SubscribeInput[]): Promise<EmailWriteResult[]> {
     this.calls.subscribe++;
     return inputs.map(({ email }) => {
-      if (this.optedOut.has(email) || this.marketing.get(email) === 'NOT_SUBSCRIBED') this.resubscribes.push(email);
+      if (this.optedOut.has(email) || this.marketing.get(email) === 'NOT_SUBSCRIBED')
+        this.resubscribes.push(email);
       this.marketing.set(email, 'SUBSCRIBED');
       return { email, ok: true };
     });

@@ -161,4 +161,63 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     expect(result.counts).toMatchObject({ read: 2500, created: 2500, failed: 0 });
     expect(hubspot.contacts.size).toBe(2500);
   });
+
+  async function sync() {
+    const run = await startRun(
+      { store, queues },
+      { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' },
+    );
+    return followRun(store, run.id, () => undefined, 100);
+  }
+
+  it('syncs only what changed since the watermark, including unsubscribes and email changes', async () => {
+    const old = '2024-03-01T10:00:00+00:00';
+    mailchimp.members = [
+      member('stays@example.com', 'subscribed', { last_changed: old }),
+      member('leaves@example.com', 'subscribed', { last_changed: old }),
+      member('moves@example.com', 'transactional', { last_changed: old, contact_id: 'c-moves' }),
+    ];
+    const first = await sync();
+    expect(first.counts).toMatchObject({ read: 3, created: 3, subscribed: 2 });
+
+    const recent = new Date(Date.now() - 5_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+    mailchimp.members = [
+      member('stays@example.com', 'subscribed', { last_changed: old }),
+      member('leaves@example.com', 'unsubscribed', { last_changed: recent }),
+      member('moved@example.com', 'transactional', { last_changed: recent, contact_id: 'c-moves' }),
+    ];
+    const upsertsBefore = hubspot.calls.upsert;
+    const second = await sync();
+    expect(second.counts).toMatchObject({ read: 2, optedOut: 1, created: 0, updated: 2 });
+    expect(hubspot.optedOut.has('leaves@example.com')).toBe(true);
+    expect(hubspot.contacts.has('moves@example.com')).toBe(false);
+    expect(hubspot.contacts.has('moved@example.com')).toBe(true);
+    expect(hubspot.contacts.size).toBe(3);
+    // One batch per status page that had a change (unsubscribed, transactional); nothing for the unchanged member.
+    expect(hubspot.calls.upsert - upsertsBefore).toBe(2);
+
+    // Resubscribed in the source after the opt-out: never resubscribed in HubSpot.
+    const later = new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+    mailchimp.members[1] = member('leaves@example.com', 'subscribed', { last_changed: later });
+    const third = await sync();
+    expect(third.counts).toMatchObject({ keptOptedOut: 1, subscribed: 0 });
+    expect(hubspot.resubscribes).toEqual([]);
+  });
+
+  it('refuses a second run of a source while one is running', async () => {
+    mailchimp.members = Array.from({ length: 50 }, (_, i) => member(`busy${i}@example.com`, 'pending'));
+    const run = await startRun(
+      { store, queues },
+      { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' },
+    );
+    await expect(
+      startRun({ store, queues }, { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' }),
+    ).rejects.toThrow(/still running/);
+    await followRun(store, run.id, () => undefined, 100);
+    const next = await startRun(
+      { store, queues },
+      { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' },
+    );
+    await followRun(store, next.id, () => undefined, 100);
+  });
 });

@@ -7,12 +7,19 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HubSpotConfig } from '../../config/env.ts';
 import type { PropertyDefinition } from '../../core/contact.ts';
-import type { ApiCallObserver, ContactWrite, HubSpotPort, SubscribeInput } from '../../core/ports.ts';
+import type {
+  ApiCallObserver,
+  ContactWrite,
+  EmailChange,
+  HubSpotPort,
+  SubscribeInput,
+} from '../../core/ports.ts';
 import type { RetryOptions } from '../../http/retry.ts';
 import { SharedRateLimiter } from '../../lib/redis-limits.ts';
 import { createHubSpotTransport, hubSpotClient, type HubSpotLimiter } from './client.ts';
 import { readConsent } from './consent.ts';
 import { upsertContacts } from './contacts.ts';
+import { changeEmails } from './email-changes.ts';
 import { ensureProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
 import { batchRefusals, SubscriptionTypeResolver, type PreferencesDeps } from './subscriptions.ts';
@@ -72,6 +79,7 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
       ensureProperties({ transport, paths, cacheKey, groupName: config.propertyGroup }, definitions),
     upsertContacts: (inputs: ContactWrite[]) =>
       upsertContacts({ transport, paths, logger: deps.logger }, inputs),
+    changeEmails: (changes: EmailChange[]) => changeEmails({ transport, paths }, changes),
     readConsent: async (emails: string[]) =>
       readConsent(preferences, await subscriptionType.subscriptionId(), emails),
     unsubscribeAll: (emails: string[]) => unsubscribeAll(preferences, emails),

@@ -42,6 +42,7 @@ function crmBase(family: 'objects' | 'properties', version: CrmVersion): string 
 
 export interface HubSpotPaths {
   contactsBatchUpsert: Endpoint;
+  contactsBatchUpdate: Endpoint;
   contactPropertiesList: Endpoint;
   contactPropertiesBatchCreate: Endpoint;
   contactPropertyGroupCreate: Endpoint;
@@ -66,6 +67,7 @@ export function hubspotPaths(versions: HubSpotApiVersions = DEFAULT_HUBSPOT_VERS
   const oneLabel = `${prefs}/statuses/{email}`;
   return {
     contactsBatchUpsert: endpoint('POST', `${objects}/contacts/batch/upsert`),
+    contactsBatchUpdate: endpoint('POST', `${objects}/contacts/batch/update`),
     contactPropertiesList: endpoint('GET', `${properties}/contacts`),
     contactPropertiesBatchCreate: endpoint('POST', `${properties}/contacts/batch/create`),
     contactPropertyGroupCreate: endpoint('POST', `${properties}/contacts/groups`),
