@@ -26,10 +26,12 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
   if (run.kind === 'retry') await settleRetriedRun(ctx, run);
   const { counts } = await ctx.store.counts(runId);
-  const status: RunStatus = counts.failed > 0 ? 'completed_with_errors' : 'completed';
-  await ctx.store.finish(runId, status);
+  // A run a stopping error already failed stays failed, and its watermarks stay where they were.
+  const status: RunStatus =
+    run.status === 'failed' ? 'failed' : counts.failed > 0 ? 'completed_with_errors' : 'completed';
+  if (status !== 'failed') await ctx.store.finish(runId, status);
   await ctx.runFinished(runId);
-  if (run.kind !== 'retry') await advanceWatermarks(ctx, runId);
+  if (run.kind !== 'retry' && status !== 'failed') await advanceWatermarks(ctx, runId);
   await releaseRun(ctx.store, run);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);
   ctx.logger.info({ runId, status, counts }, `run ${runId} ${status}`);

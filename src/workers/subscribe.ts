@@ -1,6 +1,6 @@
 import { WaitingChildrenError, type Job } from 'bullmq';
 import { CONSENT_RANK, type LegalBasis } from '../core/contact.ts';
-import { TransientError, errorMessage } from '../errors/index.ts';
+import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import { jobId, QUEUE_NAMES, type PhaseJobData, type SubscribeBatchData } from '../queue/queues.ts';
 import type { SubscribeCandidate } from '../run/store.ts';
 import type { DeadLetter, RecordRow } from '../run/types.ts';
@@ -63,11 +63,14 @@ export async function processSubscribeBatch(ctx: WorkerContext, job: Job<Subscri
   try {
     await subscribeBatch(ctx, job.data);
   } catch (err) {
-    if (!(err instanceof TransientError) || !isLastAttempt(job)) throw err;
+    const stop = err instanceof AuthError || err instanceof ConfigError;
+    if (!stop && (!(err instanceof TransientError) || !isLastAttempt(job))) throw err;
+    const why = stop ? errorMessage(err) : `HubSpot kept failing: ${errorMessage(err)}`;
     await settle(ctx, job.data.runId, job.data.candidates, () => ({
       consent: null,
-      failed: `subscription not written, HubSpot kept failing: ${errorMessage(err)}`,
+      failed: `subscription not written: ${why}`,
     }));
+    if (stop) throw err;
   }
 }
 

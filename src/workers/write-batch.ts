@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { CONSENT_RANK, type SourceContact } from '../core/contact.ts';
 import type { ContactWriteResult } from '../core/ports.ts';
-import { TransientError, errorMessage } from '../errors/index.ts';
+import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import type { WriteBatchData } from '../queue/queues.ts';
 import { fingerprint } from '../run/fingerprint.ts';
 import type { DeadLetter, RecordRow } from '../run/types.ts';
@@ -31,6 +31,11 @@ export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchD
   try {
     await writeBatch(ctx, job.data);
   } catch (err) {
+    // Credentials or configuration refused: the run stops, and these records say why (retry-failed later).
+    if (err instanceof AuthError || err instanceof ConfigError) {
+      await failWholeBatch(ctx, job.data, errorMessage(err));
+      throw err;
+    }
     // A batch that still fails transiently on its last attempt fails its records (retryable later), not the run.
     if (!(err instanceof TransientError) || !isLastAttempt(job)) throw err;
     await failWholeBatch(ctx, job.data, `HubSpot kept failing: ${errorMessage(err)}`);

@@ -279,7 +279,7 @@ describe.each(['v4', '2026-09'])('%s statuses', (version) => {
       subscriberIdString: 'contact@example.com',
       subscriptionId: 1001,
       channel: 'EMAIL',
-      statusState: 'NOT_SPECIFIED',
+      status: 'NOT_SPECIFIED',
     });
   });
 
@@ -295,7 +295,7 @@ describe.each(['v4', '2026-09'])('%s statuses', (version) => {
     const ok = await call('POST', `${base}/statuses/contact@example.com`, body);
     expect(ok.status).toBe(200);
     expect(ok.body.results[0]).toMatchObject({
-      statusState: 'SUBSCRIBED',
+      status: 'SUBSCRIBED',
       setStatusSuccessReason: 'REQUESTED_CHANGE_OCCURRED',
     });
     const same = await call('POST', `${base}/statuses/contact@example.com`, body);
@@ -337,7 +337,7 @@ describe.each(['v4', '2026-09'])('%s statuses', (version) => {
       'POST',
       `${base}/statuses/new@example.com/unsubscribe-all?channel=EMAIL&verbose=true`,
     );
-    expect(verbose.body.results.map((s: any) => s.statusState)).toEqual(['UNSUBSCRIBED', 'UNSUBSCRIBED']);
+    expect(verbose.body.results.map((s: any) => s.status)).toEqual(['UNSUBSCRIBED', 'UNSUBSCRIBED']);
     expect((await call('POST', `${base}/statuses/x@example.com/unsubscribe-all`)).status).toBe(400);
   });
 

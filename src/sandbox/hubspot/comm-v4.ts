@@ -4,7 +4,8 @@
  * snapshot records it so tests can prove the worker never does that. Batch endpoints need Marketing Hub
  * Enterprise (the batchEndpointsForbidden setting).
  */
-import type { Router, SandboxRequest, SandboxResponse } from '../kit.ts';
+import { json, type Router, type SandboxRequest, type SandboxResponse } from '../kit.ts';
+import { definitionJson } from './comm-v3.ts';
 import { addRoute } from './context.ts';
 import type { SimContext } from './context.ts';
 import { missingScopes } from './guard.ts';
@@ -76,7 +77,8 @@ function publicStatus(
     subscriptionId: Number(type.id),
     subscriptionName: type.name,
     channel: 'EMAIL',
-    statusState: stateName(effectiveStatus(ctx, email, type.id)),
+    // Responses name it "status"; only request bodies say "statusState" (HubSpot v4 reference).
+    status: stateName(effectiveStatus(ctx, email, type.id)),
     source: 'Public API',
     legalBasis: sub?.legalBasis ?? null,
     legalBasisExplanation: sub?.legalBasisExplanation ?? null,
@@ -331,8 +333,24 @@ function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
   });
 }
 
+/** Subscription type definitions in the newer shape ({results: [...]}, ids as numbers like the status bodies). */
+function addDefinitionsRoute(router: Router, ctx: SimContext, v: Version): void {
+  addRoute(router, ctx, {
+    method: 'GET',
+    path: `${v.base}/definitions`,
+    scope: v.read,
+    handle: () =>
+      json(200, {
+        results: ctx
+          .options()
+          .subscriptionTypes.map((t) => ({ ...definitionJson(ctx, t), id: Number(t.id) })),
+      }),
+  });
+}
+
 export function addCommV4Routes(router: Router, ctx: SimContext): void {
   for (const v of VERSIONS) {
+    addDefinitionsRoute(router, ctx, v);
     // Batch first: "/statuses/batch/unsubscribe-all" would otherwise match "/statuses/:email/unsubscribe-all".
     addBatchRoutes(router, ctx, v);
     addSingleRoutes(router, ctx, v);
