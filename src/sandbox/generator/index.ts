@@ -81,8 +81,12 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
       properties: { firstname: p.firstName, lastname: p.lastName },
     };
     if (hsRng.chance(optedOutShare)) seedContact.optedOutOfAll = true;
-    if (!hubspot.some((c) => c.email.toLowerCase() === seedContact.email.toLowerCase()))
+    // HubSpot keeps one contact per (lowercased) email.
+    const key = seedContact.email.toLowerCase();
+    if (!hubspotEmails.has(key)) {
+      hubspotEmails.add(key);
       hubspot.push(seedContact);
+    }
   }
 
   return {
