@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommand } from './auth.ts';
 import { registerDashboardCommand } from './dashboard.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerAuthCommand(program);
   registerDashboardCommand(program);
   registerSandboxCommand(program);
+  registerDemoCommand(program);
 }
