@@ -144,8 +144,9 @@ export class FaultInjector {
 
   snapshot(): FaultSnapshot {
     const settings: FaultConfig = {};
-    for (const v of VENDORS)
+    for (const v of VENDORS) {
       if (Object.keys(this.state[v].settings).length > 0) settings[v] = { ...this.state[v].settings };
+    }
     return {
       settings,
       burstLeft: {

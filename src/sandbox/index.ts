@@ -155,20 +155,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const faults = new FaultInjector(seed, options.faults);
   const calls = new CallCounter();
-  let sandbox: Sandbox | undefined;
+  // The admin routes need the Sandbox object, which needs the server's URL first.
+  const self: { sandbox?: Sandbox } = {};
   const server = await startServer(
     {
       vendors: { hubspot: hubspotVendor(hubspot), mailchimp, constantContact },
       faults,
       calls,
-      admin: adminRouter(() => sandbox!),
+      admin: adminRouter(() => self.sandbox!),
     },
     options.port ?? 0,
     options.host ?? '127.0.0.1',
   );
 
   const url = server.url;
-  sandbox = {
+  const sandbox: Sandbox = {
     url,
     adminUrl: `${url}/__admin/state`,
     env: {
@@ -218,5 +219,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     close: () => server.close(),
   };
+  self.sandbox = sandbox;
   return sandbox;
 }

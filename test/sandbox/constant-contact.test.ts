@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { CcContactSeed } from '../../src/sandbox/generator/types.ts';
 
@@ -8,6 +8,9 @@ interface ContactsPage {
   contacts_count?: number;
   _links?: { next?: { href: string } };
 }
+
+/** Response bodies are checked field by field, so unknown is enough. */
+type Body = Record<string, unknown>;
 
 let sandbox: Sandbox;
 let http: AxiosInstance;
@@ -19,7 +22,7 @@ async function refresh(
   refreshToken: string,
   auth = basic(sandbox.env.CONSTANT_CONTACT_CLIENT_ID!, sandbox.env.CONSTANT_CONTACT_CLIENT_SECRET!),
 ) {
-  return http.post(
+  return http.post<Body>(
     sandbox.env.CONSTANT_CONTACT_TOKEN_URL!,
     new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
     { headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' } },
@@ -35,8 +38,8 @@ async function accessToken(): Promise<string> {
 }
 
 let token: string;
-const api = (path: string, bearer = token) =>
-  http.get(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+const api = <T = Body>(path: string, bearer = token): Promise<AxiosResponse<T>> =>
+  http.get<T>(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
 
 const notDeleted = () => seeds.filter((c) => c.deleted_at === undefined);
 
@@ -92,7 +95,7 @@ describe('Constant Contact OAuth', () => {
     const wrong = await refresh(liveRefresh, basic(sandbox.env.CONSTANT_CONTACT_CLIENT_ID!, 'nope'));
     expect(wrong.status).toBe(401);
     expect(wrong.data.error).toBe('invalid_client');
-    const none = await http.post(
+    const none = await http.post<Body>(
       `${sandbox.env.CONSTANT_CONTACT_TOKEN_URL}?grant_type=refresh_token&refresh_token=${liveRefresh}`,
     );
     expect(none.status).toBe(401);
@@ -119,7 +122,7 @@ describe('Constant Contact OAuth', () => {
 
   it('runs the device flow: pending, slow_down, approval, then tokens for a public client', async () => {
     const clientId = sandbox.env.CONSTANT_CONTACT_CLIENT_ID!;
-    const auth = await http.post(
+    const auth = await http.post<Body>(
       `${sandbox.url}/oauth2/default/v1/device/authorize`,
       new URLSearchParams({ client_id: clientId, scope: 'contact_data offline_access' }).toString(),
       { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
@@ -132,7 +135,7 @@ describe('Constant Contact OAuth', () => {
       interval: 5,
     });
     const poll = () =>
-      http.post(
+      http.post<Body>(
         sandbox.env.CONSTANT_CONTACT_TOKEN_URL!,
         new URLSearchParams({
           grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
@@ -151,7 +154,7 @@ describe('Constant Contact OAuth', () => {
     expect(done.data.refresh_token).toEqual(expect.any(String));
     expect((await poll()).data.error).toBe('invalid_grant');
     // A public client refreshes with client_id and no secret.
-    const refreshed = await http.post(
+    const refreshed = await http.post<Body>(
       sandbox.env.CONSTANT_CONTACT_TOKEN_URL!,
       new URLSearchParams({
         grant_type: 'refresh_token',
@@ -184,7 +187,7 @@ describe('GET /v3/contacts', () => {
     let pages = 0;
     while (path) {
       expect(path.startsWith('/v3/contacts?cursor=') || pages === 0).toBe(true);
-      const page = (await api(path)).data as ContactsPage;
+      const page: ContactsPage = (await api<ContactsPage>(path)).data;
       ids.push(...page.contacts.map((c) => c.contact_id as string));
       expect(page.contacts_count).toBe(notDeleted().length);
       path = page._links?.next?.href;
@@ -197,13 +200,13 @@ describe('GET /v3/contacts', () => {
   it('returns deleted contacts (with a date-only deleted_at) only for status=all or deleted', async () => {
     const deleted = seeds.filter((c) => c.deleted_at !== undefined);
     expect(deleted.length).toBeGreaterThan(0);
-    const plain = (await api('/v3/contacts?limit=500&include_count=true')).data as ContactsPage;
+    const plain = (await api<ContactsPage>('/v3/contacts?limit=500&include_count=true')).data;
     expect(plain.contacts.some((c) => 'deleted_at' in c)).toBe(false);
-    const onlyDeleted = (await api('/v3/contacts?limit=500&status=deleted&include_count=true'))
-      .data as ContactsPage;
+    const onlyDeleted = (await api<ContactsPage>('/v3/contacts?limit=500&status=deleted&include_count=true'))
+      .data;
     expect(onlyDeleted.contacts_count).toBe(deleted.length);
     expect(onlyDeleted.contacts.every((c) => /^\d{4}-\d\d-\d\d$/.test(c.deleted_at as string))).toBe(true);
-    const all = (await api('/v3/contacts?limit=1&status=all&include_count=true')).data as ContactsPage;
+    const all = (await api<ContactsPage>('/v3/contacts?limit=1&status=all&include_count=true')).data;
     expect(all.contacts_count).toBe(seeds.length);
   });
 
@@ -211,7 +214,7 @@ describe('GET /v3/contacts', () => {
     const everyone: Record<string, unknown>[] = [];
     let path: string | undefined = '/v3/contacts?limit=500&status=all';
     while (path) {
-      const page = (await api(path)).data as ContactsPage;
+      const page: ContactsPage = (await api<ContactsPage>(path)).data;
       everyone.push(...page.contacts);
       path = page._links?.next?.href;
     }
@@ -232,8 +235,9 @@ describe('GET /v3/contacts', () => {
       ]),
     );
     expect(everyone.some((c) => !('email_address' in c) && 'sms_channel' in c)).toBe(true);
-    const filtered = (await api('/v3/contacts?limit=500&status=unsubscribed,temp_hold&include_count=true'))
-      .data as ContactsPage;
+    const filtered = (
+      await api<ContactsPage>('/v3/contacts?limit=500&status=unsubscribed,temp_hold&include_count=true')
+    ).data;
     const expected = notDeleted().filter((c) =>
       ['unsubscribed', 'temp_hold'].includes(c.email_address?.permission_to_send ?? ''),
     );
@@ -242,7 +246,7 @@ describe('GET /v3/contacts', () => {
   });
 
   it('omits sub-resources unless include asks for them', async () => {
-    const bare = (await api('/v3/contacts?limit=20')).data as ContactsPage;
+    const bare = (await api<ContactsPage>('/v3/contacts?limit=20')).data;
     for (const key of [
       'custom_fields',
       'list_memberships',
@@ -253,8 +257,9 @@ describe('GET /v3/contacts', () => {
     ]) {
       expect(bare.contacts.some((c) => key in c)).toBe(false);
     }
-    const rich = (await api('/v3/contacts?limit=20&include=custom_fields,list_memberships,taggings'))
-      .data as ContactsPage;
+    const rich = (
+      await api<ContactsPage>('/v3/contacts?limit=20&include=custom_fields,list_memberships,taggings')
+    ).data;
     expect(
       rich.contacts.every(
         (c) =>
@@ -268,16 +273,16 @@ describe('GET /v3/contacts', () => {
   it('filters updated_after exclusively; an unsubscribe keeps updated_at and shows up through optout_after', async () => {
     const newest = notDeleted().reduce((max, c) => (c.updated_at > max ? c.updated_at : max), '');
     expect(
-      ((await api(`/v3/contacts?updated_after=${newest}&include_count=true`)).data as ContactsPage)
+      (await api<ContactsPage>(`/v3/contacts?updated_after=${newest}&include_count=true`)).data
         .contacts_count,
     ).toBe(0);
     const target = notDeleted().find((c) => c.email_address?.permission_to_send === 'explicit')!;
     const bookmark = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     sandbox.constantContact.unsubscribe(target.contact_id, { reason: 'too many emails' });
-    const byUpdate = (await api(`/v3/contacts?updated_after=${bookmark}`)).data as ContactsPage;
+    const byUpdate = (await api<ContactsPage>(`/v3/contacts?updated_after=${bookmark}`)).data;
     expect(byUpdate.contacts).toHaveLength(0);
-    const byOptout = (await api(`/v3/contacts?optout_after=${bookmark}`)).data as ContactsPage;
+    const byOptout = (await api<ContactsPage>(`/v3/contacts?optout_after=${bookmark}`)).data;
     expect(
       byOptout.contacts.map((c) => [
         c.contact_id,
@@ -285,9 +290,7 @@ describe('GET /v3/contacts', () => {
       ]),
     ).toEqual([[target.contact_id, 'unsubscribed']]);
     sandbox.constantContact.changeEmail(target.contact_id, 'new.address@example.com');
-    expect(
-      ((await api(`/v3/contacts?updated_after=${bookmark}`)).data as ContactsPage).contacts,
-    ).toHaveLength(1);
+    expect((await api<ContactsPage>(`/v3/contacts?updated_after=${bookmark}`)).data.contacts).toHaveLength(1);
     expect((await api('/v3/contacts?updated_after=yesterday')).status).toBe(400);
     sandbox.constantContact.reset();
     liveRefresh = sandbox.env.CONSTANT_CONTACT_REFRESH_TOKEN!;

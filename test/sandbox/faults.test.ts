@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { AxiosError } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { FaultInjector, type FaultDecision } from '../../src/sandbox/faults.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 
@@ -59,7 +60,7 @@ describe('faults through the sandbox', () => {
       limits: false,
     });
     http = axios.create({ validateStatus: () => true });
-    const token = await http.post(
+    const token = await http.post<{ access_token: string }>(
       `${sandbox.env.CONSTANT_CONTACT_TOKEN_URL}?grant_type=refresh_token&refresh_token=${sandbox.env.CONSTANT_CONTACT_REFRESH_TOKEN}`,
       undefined,
       {
@@ -69,7 +70,7 @@ describe('faults through the sandbox', () => {
         },
       },
     );
-    ccToken = token.data.access_token as string;
+    ccToken = token.data.access_token;
   });
   afterAll(async () => {
     await sandbox.close();
@@ -82,14 +83,16 @@ describe('faults through the sandbox', () => {
     sandbox.faults.set({ mailchimp: { errorRate: 0.5 } });
     const before = sandbox.faults.counters().mailchimp.errors;
     const results = await Promise.all(
-      Array.from({ length: 60 }, () => http.get(`${sandbox.url}/3.0/ping`, mcAuth())),
+      Array.from({ length: 60 }, () => http.get<{ status: number }>(`${sandbox.url}/3.0/ping`, mcAuth())),
     );
     const failed = results.filter((r) => r.status >= 500);
     expect(failed.length).toBeGreaterThan(15);
     expect(failed.length).toBeLessThan(45);
     expect(
       failed.every(
-        (r) => r.headers['content-type']?.includes('application/problem+json') && r.data.status === r.status,
+        (r) =>
+          String(r.headers['content-type']).includes('application/problem+json') &&
+          r.data.status === r.status,
       ),
     ).toBe(true);
     expect(sandbox.faults.counters().mailchimp.errors - before).toBe(failed.length);
@@ -117,7 +120,7 @@ describe('faults through the sandbox', () => {
       429,
       { error_key: 'throttled', error_message: 'Too Many Requests' },
     ]);
-    const mc = await http.get(`${sandbox.url}/3.0/ping`, mcAuth());
+    const mc = await http.get<{ title: string }>(`${sandbox.url}/3.0/ping`, mcAuth());
     expect([mc.status, mc.data.title]).toEqual([429, 'Too Many Requests']);
     expect((await http.get(`${sandbox.url}/3.0/ping`, mcAuth())).status).toBe(200);
   });
@@ -171,13 +174,15 @@ describe('faults through the sandbox', () => {
   });
 
   it('is set and cleared over the admin API', async () => {
-    const set = await http.post(`${sandbox.url}/__admin/faults`, { constantContact: { errorRate: 1 } });
+    const set = await http.post<{ settings: unknown }>(`${sandbox.url}/__admin/faults`, {
+      constantContact: { errorRate: 1 },
+    });
     expect(set.data.settings).toEqual({ constantContact: { errorRate: 1 } });
     const failed = await http.get(`${sandbox.url}/v3/contact_tags`, {
       headers: { authorization: `Bearer ${ccToken}` },
     });
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    expect(Array.isArray(failed.data) && failed.data[0].error_key).toBeTruthy();
+    expect(failed.data).toEqual([{ error_key: expect.any(String), error_message: expect.any(String) }]);
     await http.delete(`${sandbox.url}/__admin/faults`);
     expect(
       (await http.get(`${sandbox.url}/v3/contact_tags`, { headers: { authorization: `Bearer ${ccToken}` } }))

@@ -48,8 +48,9 @@ export function contactFilter(query: URLSearchParams): ContactFilter | SandboxRe
     const raw = query.get(name);
     if (raw === null) continue;
     const ms = Date.parse(raw.replace(' ', '+'));
-    if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms))
+    if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms)) {
       return invalidParam(name, 'must be an ISO-8601 date-time');
+    }
     dates[name] = ms;
   }
   const lists = csv(query.get('lists'));

@@ -3,7 +3,8 @@
  * rotating refresh tokens, JWT-shaped access tokens with a short life, and the device flow.
  */
 import { randomBytes } from 'node:crypto';
-import { json, Router, type SandboxRequest, type SandboxResponse } from '../kit.ts';
+import type { Router } from '../kit.ts';
+import { json, type SandboxRequest, type SandboxResponse } from '../kit.ts';
 import { oauthError } from './errors.ts';
 
 export const TOKEN_PATH = '/oauth2/default/v1/token';
@@ -243,8 +244,9 @@ export class OAuthServer {
     if (device.expiresAt <= now) return oauthError(400, 'expired_token', 'The device code has expired.');
     const tooSoon = now - device.lastPollAt < this.settings.devicePollIntervalSeconds * 1000;
     device.lastPollAt = now;
-    if (device.state === 'denied')
+    if (device.state === 'denied') {
       return oauthError(400, 'access_denied', 'The resource owner denied the request.');
+    }
     if (device.state === 'pending') {
       return tooSoon
         ? oauthError(400, 'slow_down', 'The client is polling too quickly and should back off.')

@@ -55,7 +55,7 @@ export class Prng {
   weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
     let table = weightTables.get(weights);
     if (!table) {
-      const entries = Object.entries(weights) as [string, number][];
+      const entries: [string, number][] = Object.entries<number>(weights);
       table = { entries, total: entries.reduce((sum, [, w]) => sum + w, 0) };
       weightTables.set(weights, table);
     }
@@ -78,17 +78,19 @@ export class Prng {
   }
 
   hex(length: number): string {
-    let s = '';
-    while (s.length < length)
-      s += Math.floor(this.next() * 0x10000)
-        .toString(16)
-        .padStart(4, '0');
-    return s.slice(0, length);
+    // join() gives one flat string; concatenation would keep ropes of small pieces per id in memory.
+    const digits = new Array<string>(length);
+    for (let i = 0; i < length; i++) digits[i] = HEX.charAt(Math.floor(this.next() * 16));
+    return digits.join('');
   }
 
   uuid(): string {
-    const h = this.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const d: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      if (i === 8 || i === 12 || i === 16 || i === 20) d.push('-');
+      d.push(i === 12 ? '4' : i === 16 ? 'a' : HEX.charAt(Math.floor(this.next() * 16)));
+    }
+    return d.join('');
   }
 
   /** A derived generator, so adding draws in one part of the data does not shift every other part. */

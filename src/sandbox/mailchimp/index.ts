@@ -8,7 +8,7 @@ import { project } from './fields.ts';
 import { notFound, problem, serverError, tooManyRequests } from './problem.ts';
 import { paging, queryMembers } from './query.ts';
 import { renderList, renderMember } from './render.ts';
-import { MailchimpStore, subscriberHash, type MemberPatch } from './store.ts';
+import { MailchimpStore, type MemberPatch } from './store.ts';
 
 export { subscriberHash, type MemberPatch } from './store.ts';
 
@@ -160,8 +160,9 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
       const counts = new Map<string, number>();
       for (const m of s.members) {
         if (m.seed.status !== 'subscribed' || !m.seed.interests) continue;
-        for (const i of cat.interests)
+        for (const i of cat.interests) {
           if (m.seed.interests[i.id]) counts.set(i.id, (counts.get(i.id) ?? 0) + 1);
+        }
       }
       return ok(req, {
         interests: cat.interests.slice(offset, offset + count).map((i) => ({
@@ -205,8 +206,9 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
 
   const admit: VendorSim['admit'] = (req) => {
     const key = apiKeyOf(req);
-    if (key === null)
+    if (key === null) {
       return { reject: problem(401, 'API Key Missing', 'Your request did not include an API key.') };
+    }
     if (key !== settings.apiKey) {
       return {
         reject: problem(
@@ -244,4 +246,3 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
     reset: () => store.reset(),
   };
 }
-

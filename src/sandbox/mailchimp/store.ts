@@ -116,9 +116,9 @@ export class MailchimpStore {
     };
     if (patch.status) {
       next.status = patch.status;
-      if (patch.status === 'unsubscribed')
+      if (patch.status === 'unsubscribed') {
         next.unsubscribe_reason = patch.unsubscribe_reason ?? 'N/A (Unsubscribed by admin)';
-      else delete next.unsubscribe_reason;
+      } else delete next.unsubscribe_reason;
     }
     if (patch.merge_fields) next.merge_fields = { ...stored.seed.merge_fields, ...patch.merge_fields };
     if (patch.tags) next.tags = patch.tags.map((name) => this.tagNamed(state, name));
