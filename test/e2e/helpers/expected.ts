@@ -1,0 +1,207 @@
+/**
+ * What HubSpot must hold after a migration, computed from the sandbox's seed data and the issues' policy tables,
+ * independently of the worker's mapping code (nothing here imports src/mapping or src/core).
+ */
+import type { Dataset, HubSpotSeed } from '../../../src/sandbox/index.ts';
+
+export type Intent = 'subscribe' | 'none' | 'optOut';
+export type SourceName = 'mailchimp' | 'constant-contact';
+
+/** One source record as the policy tables see it. */
+export interface SourceRecord {
+  /** The run's record key, as the report lists it. */
+  key: string;
+  source: SourceName;
+  /** Trimmed and lowercased, or null when it is not a valid address. */
+  email: string | null;
+  rawEmail: string | null;
+  /** The status word the run's breakdown counts it under. */
+  status: string;
+  /** Null: skipped by policy (archived, deleted, no email). */
+  intent: Intent | null;
+  /** Mailchimp audience id; null for Constant Contact. */
+  audienceId: string | null;
+}
+
+const RANK: Record<Intent, number> = { subscribe: 0, none: 1, optOut: 2 };
+
+// Deliberately stricter than the product's check (ASCII domain labels, letters-only TLD), as HubSpot is:
+// an address that fails here must end up failed, whether the mapper or HubSpot refuses it.
+const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+
+export function normalize(raw: string | null | undefined): string | null {
+  if (typeof raw !== 'string') return null;
+  const email = raw.trim().toLowerCase();
+  const at = email.indexOf('@');
+  if (at <= 0 || at !== email.lastIndexOf('@')) return null;
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (!LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  return DOMAIN.test(domain) ? email : null;
+}
+
+const MC_INTENT: Record<string, Intent | null> = {
+  subscribed: 'subscribe',
+  unsubscribed: 'optOut',
+  cleaned: 'optOut',
+  pending: 'none',
+  transactional: 'none',
+  archived: null,
+};
+
+/** Every member of every audience, as Mailchimp serves them (one member per lowercased address per audience). */
+export function mailchimpRecords(dataset: Dataset): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  for (const list of dataset.mailchimp.lists) {
+    const seen = new Set<string>();
+    for (const m of list.members) {
+      const lower = m.email_address.toLowerCase();
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      out.push({
+        key: `mailchimp:${list.id}:${m.contact_id}`,
+        source: 'mailchimp',
+        email: normalize(m.email_address),
+        rawEmail: m.email_address,
+        status: m.status,
+        intent: MC_INTENT[m.status] ?? null,
+        audienceId: list.id,
+      });
+    }
+  }
+  return out;
+}
+
+export interface CcPolicy {
+  /** Issue 4: implicit permission subscribes unless the policy sets it to "not set". */
+  implicitSubscribes: boolean;
+}
+
+function ccIntent(permission: string, policy: CcPolicy): Intent {
+  if (permission === 'explicit') return 'subscribe';
+  if (permission === 'implicit') return policy.implicitSubscribes ? 'subscribe' : 'none';
+  if (permission === 'unsubscribed') return 'optOut';
+  return 'none';
+}
+
+export function constantContactRecords(
+  dataset: Dataset,
+  policy: CcPolicy = { implicitSubscribes: true },
+): SourceRecord[] {
+  return dataset.constantContact.contacts.map((c) => {
+    const base = {
+      key: `constant-contact:${c.contact_id}`,
+      source: 'constant-contact' as const,
+      audienceId: null,
+      rawEmail: c.email_address?.address ?? null,
+      email: normalize(c.email_address?.address),
+    };
+    if (!c.email_address) return { ...base, status: 'sms_only', intent: null };
+    const permission = c.email_address.permission_to_send;
+    // A deleted contact is skipped unless it unsubscribed: then only its opt-out counts.
+    if (c.deleted_at && permission !== 'unsubscribed') return { ...base, status: 'deleted', intent: null };
+    return { ...base, status: permission, intent: ccIntent(permission, policy) };
+  });
+}
+
+/** Records that reach HubSpot: not skipped by policy, with an address HubSpot accepts. */
+export const writable = (r: SourceRecord): r is SourceRecord & { email: string; intent: Intent } =>
+  r.intent !== null && r.email !== null;
+
+/** Records that must end failed with a reason: not skipped by policy, but no usable address. */
+export const invalid = (r: SourceRecord): boolean => r.intent !== null && r.email === null;
+
+export interface PreExisting {
+  optedOutOfAll: boolean;
+  /** The marketing subscription's status before the run, if HubSpot had one. */
+  marketing: 'SUBSCRIBED' | 'NOT_SUBSCRIBED' | null;
+}
+
+export function preExisting(seeds: HubSpotSeed[], subscriptionId = '1001'): Map<string, PreExisting> {
+  const out = new Map<string, PreExisting>();
+  for (const s of seeds) {
+    out.set(s.email.trim().toLowerCase(), {
+      optedOutOfAll: s.optedOutOfAll === true,
+      marketing: s.optedOutOfAll ? 'NOT_SUBSCRIBED' : (s.subscriptions?.[subscriptionId] ?? null),
+    });
+  }
+  return out;
+}
+
+/** HubSpot will never let this address be subscribed again. */
+export const blocksSubscription = (p: PreExisting | undefined): boolean =>
+  p !== undefined && (p.optedOutOfAll || p.marketing === 'NOT_SUBSCRIBED');
+
+export interface ExpectedPerson {
+  email: string;
+  /** The strictest intent of the person's records. */
+  intent: Intent;
+  optedOutOfAll: boolean;
+  /** Marketing subscription status afterwards; null = none set. */
+  marketing: 'SUBSCRIBED' | 'NOT_SUBSCRIBED' | null;
+  records: SourceRecord[];
+}
+
+/** Per normalised email: the strictest state any source record or HubSpot itself holds. */
+export function expectedPeople(
+  records: SourceRecord[],
+  pre: Map<string, PreExisting>,
+): Map<string, ExpectedPerson> {
+  const byEmail = new Map<string, SourceRecord[]>();
+  for (const r of records.filter(writable)) {
+    byEmail.set(r.email!, [...(byEmail.get(r.email!) ?? []), r]);
+  }
+  const out = new Map<string, ExpectedPerson>();
+  for (const [email, recs] of byEmail) {
+    const intent = recs
+      .map((r) => r.intent!)
+      .reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'subscribe' as Intent);
+    const before = pre.get(email);
+    const optedOutOfAll = intent === 'optOut' || before?.optedOutOfAll === true;
+    let marketing: ExpectedPerson['marketing'] = before?.marketing ?? null;
+    if (optedOutOfAll) marketing = 'NOT_SUBSCRIBED';
+    else if (intent === 'subscribe' && !blocksSubscription(before)) marketing = 'SUBSCRIBED';
+    out.set(email, { email, intent, optedOutOfAll, marketing, records: recs });
+  }
+  return out;
+}
+
+export interface ExpectedCounts {
+  read: number;
+  skipped: number;
+  failed: number;
+  /** New HubSpot contacts: distinct written addresses HubSpot did not have. */
+  created: number;
+  optedOut: number;
+  subscribed: number;
+  keptOptedOut: number;
+}
+
+/** Run counts of one run that reads all of `records` into a portal holding `pre`. */
+export function expectedCounts(records: SourceRecord[], pre: Map<string, PreExisting>): ExpectedCounts {
+  const people = expectedPeople(records, pre);
+  const ok = records.filter(writable);
+  const subscribers = ok.filter(
+    (r) => r.intent === 'subscribe' && people.get(r.email!)!.intent === 'subscribe',
+  );
+  return {
+    read: records.length,
+    skipped: records.filter((r) => r.intent === null).length,
+    failed: records.filter(invalid).length,
+    created: [...people.keys()].filter((e) => !pre.has(e)).length,
+    optedOut: ok.filter((r) => r.intent === 'optOut').length,
+    subscribed: subscribers.filter((r) => !blocksSubscription(pre.get(r.email!))).length,
+    keptOptedOut: subscribers.filter((r) => blocksSubscription(pre.get(r.email!))).length,
+  };
+}
+
+/** How many records of each status a source has, keyed like the run's breakdown. */
+export function statusBreakdown(records: SourceRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) {
+    const key = `status:${r.source}:${r.status}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
