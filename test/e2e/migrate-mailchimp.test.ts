@@ -147,8 +147,9 @@ describe('migrate --source mailchimp against the sandbox', () => {
 
     // The same migration again creates nothing, changes nothing and writes nothing.
     const firstCalls = stack.sandbox.callCounts();
-    for (const route of Object.values(WRITE_ROUTES))
+    for (const route of Object.values(WRITE_ROUTES)) {
       expect(hubspotCalls(firstCalls, route)).toBeGreaterThan(0);
+    }
     stack.sandbox.resetCallCounts();
     const before = snapshot;
     const second = await stack.run({ sources: ['mailchimp'] });

@@ -2,7 +2,7 @@
  * What HubSpot must hold after a migration, computed from the sandbox's seed data and the issues' policy tables,
  * independently of the worker's mapping code (nothing here imports src/mapping or src/core).
  */
-import type { Dataset, HubSpotSeed } from '../../../src/sandbox/index.ts';
+import type { Dataset, HubSpotSeed } from '../../../src/sandbox/generator/types.ts';
 
 export type Intent = 'subscribe' | 'none' | 'optOut';
 export type SourceName = 'mailchimp' | 'constant-contact';
@@ -150,7 +150,7 @@ export function expectedPeople(
 ): Map<string, ExpectedPerson> {
   const byEmail = new Map<string, SourceRecord[]>();
   for (const r of records.filter(writable)) {
-    byEmail.set(r.email!, [...(byEmail.get(r.email!) ?? []), r]);
+    byEmail.set(r.email, [...(byEmail.get(r.email) ?? []), r]);
   }
   const out = new Map<string, ExpectedPerson>();
   for (const [email, recs] of byEmail) {
@@ -183,7 +183,7 @@ export function expectedCounts(records: SourceRecord[], pre: Map<string, PreExis
   const people = expectedPeople(records, pre);
   const ok = records.filter(writable);
   const subscribers = ok.filter(
-    (r) => r.intent === 'subscribe' && people.get(r.email!)!.intent === 'subscribe',
+    (r) => r.intent === 'subscribe' && people.get(r.email)!.intent === 'subscribe',
   );
   return {
     read: records.length,
@@ -191,8 +191,8 @@ export function expectedCounts(records: SourceRecord[], pre: Map<string, PreExis
     failed: records.filter(invalid).length,
     created: [...people.keys()].filter((e) => !pre.has(e)).length,
     optedOut: ok.filter((r) => r.intent === 'optOut').length,
-    subscribed: subscribers.filter((r) => !blocksSubscription(pre.get(r.email!))).length,
-    keptOptedOut: subscribers.filter((r) => blocksSubscription(pre.get(r.email!))).length,
+    subscribed: subscribers.filter((r) => !blocksSubscription(pre.get(r.email))).length,
+    keptOptedOut: subscribers.filter((r) => blocksSubscription(pre.get(r.email))).length,
   };
 }
 
