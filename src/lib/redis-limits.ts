@@ -11,10 +11,10 @@ local count = redis.call('ZCARD', key)
 if count < max then
   redis.call('ZADD', key, now, member)
   redis.call('PEXPIRE', key, window)
-  return 0
+  return {0, count + 1}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+return {math.max(1, tonumber(oldest[2]) + window - now), count}
 `;
 
 /**
@@ -43,12 +43,13 @@ export class SharedRateLimiter {
     setTimeout(() => (this.maxNow = this.max), forMs).unref();
   }
 
-  async acquire(): Promise<void> {
+  /** Resolves when one request may go, with the number of requests (this one included) in the window. */
+  async acquire(): Promise<number> {
     for (;;) {
       // Redis's clock, not ours: every process must agree on the window.
       const [seconds, micros] = await this.redis.time();
       const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      const wait = (await this.redis.eval(
+      const [wait, used] = (await this.redis.eval(
         SLIDING_WINDOW,
         1,
         this.key,
@@ -56,8 +57,8 @@ export class SharedRateLimiter {
         String(this.windowMs),
         String(this.maxNow),
         randomUUID(),
-      )) as number;
-      if (wait === 0) return;
+      )) as [number, number];
+      if (wait === 0) return used;
       await this.sleep(Math.min(wait, this.windowMs));
     }
   }

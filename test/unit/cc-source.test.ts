@@ -33,7 +33,7 @@ const INCLUDE = 'custom_fields,list_memberships,phone_numbers,street_addresses,t
 /** Enough of ioredis for SharedRateLimiter to always admit (the shared limit itself is an integration test). */
 const admittingRedis = {
   time: () => Promise.resolve([String(Math.floor(Date.now() / 1000)), '0']),
-  eval: () => Promise.resolve(0),
+  eval: () => Promise.resolve([0, 1]),
 } as unknown as Redis;
 
 function fakeTokens(tokens: string[] = ['token-1', 'token-2', 'token-3']) {

@@ -61,7 +61,7 @@ const rows: [string, number, string, Record<string, string>, Expected][] = [
   ['204 empty', 204, '', {}, { ok: true }],
   ['200 HTML', 200, '<html><body>Gateway</body></html>', {}, { error: TransientError, message: /malformed/ }],
   ['200 truncated JSON', 200, '{"results":[{"id":"1"', {}, { error: TransientError, message: /malformed/ }],
-  ['429 ten-secondly, no Retry-After', 429, TEN_SECONDLY, {}, { error: RateLimitedError, waitMs: 10_000 }],
+  ['429 ten-secondly, no Retry-After', 429, TEN_SECONDLY, {}, { error: RateLimitedError, waitMs: 2_000 }],
   [
     '429 ten-secondly with Retry-After',
     429,
@@ -75,7 +75,7 @@ const rows: [string, number, string, Record<string, string>, Expected][] = [
     429,
     json({ status: 'error', message: 'Too many' }),
     {},
-    { error: RateLimitedError, waitMs: 10_000 },
+    { error: RateLimitedError, waitMs: 2_000 },
   ],
   [
     '429 empty body with Retry-After',

@@ -26,12 +26,12 @@ export function hubSpotConfig(baseUrl: string, overrides: Partial<HubSpotConfig>
 }
 
 export function fakeLimiter() {
-  const state = { acquired: 0, slowDowns: [] as [number, number][] };
+  const state = { acquired: 0, usedInWindow: 0, slowDowns: [] as [number, number][] };
   return {
     state,
     acquire: () => {
       state.acquired++;
-      return Promise.resolve();
+      return Promise.resolve(state.usedInWindow || undefined);
     },
     slowDown: (factor: number, forMs: number) => {
       state.slowDowns.push([factor, forMs]);

@@ -78,7 +78,7 @@ describe('HubSpot transport (through upsertContacts)', () => {
     const [result] = await t.sink.upsertContacts(jane);
     expect(result?.ok).toBe(true);
     expect(scope.isDone()).toBe(true);
-    expect(t.sleeps).toEqual([10_000, 10_000, 10_000, 10_000]);
+    expect(t.sleeps).toEqual([2_000, 2_000, 2_000, 2_000]);
   });
 
   it('turns a DAILY 429 into QuotaExhaustedError at once (one request)', async () => {
@@ -104,13 +104,16 @@ describe('HubSpot transport (through upsertContacts)', () => {
     expect((error as Error).message).not.toContain('pat-na1-test-token');
   });
 
-  it('slows the shared limiter down when X-HubSpot-RateLimit-Remaining runs under 10 % of -Max', async () => {
+  it('does not slow down for its own use of the window, only when the budget is spent elsewhere', async () => {
     const t = testSink();
+    t.limiter.state.usedInWindow = 170;
     nock(t.baseUrl)
+      // Our limiter counts 170 in the window and HubSpot says 20 remain: all of it is ours.
       .post(UPSERT)
-      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '100' })
+      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '20' })
+      // None remain although we used 170 of 190: someone else spends our budget.
       .post(UPSERT)
-      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '12' });
+      .reply(200, ok, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '0' });
     await t.sink.upsertContacts(jane);
     expect(t.limiter.state.slowDowns).toEqual([]);
     await t.sink.upsertContacts(jane);

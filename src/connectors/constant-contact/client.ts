@@ -18,7 +18,7 @@ export interface CcHttpDeps {
   timeoutMs: number;
   tokens: CcTokenProvider;
   /** The per-application limit shared by every worker (SharedRateLimiter). */
-  limiter: { acquire(): Promise<void> };
+  limiter: { acquire(): Promise<unknown> };
   observe?: ApiCallObserver;
   retry?: RetryOptions;
   now?: () => Date;

@@ -19,7 +19,8 @@ import {
 import type { Endpoint } from './versions.ts';
 
 export interface HubSpotLimiter {
-  acquire(): Promise<void>;
+  /** May resolve with the requests in the current window (this one included) as our limiter counts them. */
+  acquire(): Promise<number | void>;
   slowDown(factor: number, forMs: number): void;
 }
 
@@ -59,24 +60,28 @@ export interface HubSpotTransportDeps {
   retry?: RetryOptions | undefined;
 }
 
-/** Below this share of the ten-second budget left, the shared limiter halves its rate for a window. */
-const LOW_REMAINING_SHARE = 0.1;
+/**
+ * HubSpot's remaining budget may fall this far (share of the window) below what our own shared limiter counts
+ * before we conclude that something else spends it (another install, a wrong HUBSPOT_RATE_LIMIT) and halve.
+ * Running at the ceiling ourselves is the goal, not a reason to slow down.
+ */
+const FOREIGN_USE_SHARE = 0.1;
 
 export interface HubSpotTransport {
   request<T>(req: HubSpotRequest<T>): Promise<HubSpotReply<T>>;
 }
 
 export function createHubSpotTransport(client: Client, deps: HubSpotTransportDeps): HubSpotTransport {
-  const slowDownIfLow = (headers: Headers) => {
+  const slowDownIfSpentElsewhere = (headers: Headers, usedByUs: number | void) => {
     const remaining = Number(headerValue(headers, 'x-hubspot-ratelimit-remaining'));
     const max = Number(headerValue(headers, 'x-hubspot-ratelimit-max'));
-    if (
-      Number.isFinite(remaining) &&
-      Number.isFinite(max) &&
-      max > 0 &&
-      remaining < max * LOW_REMAINING_SHARE
-    ) {
-      deps.logger.debug({ remaining, max }, 'HubSpot rate-limit budget low; slowing down');
+    if (!Number.isFinite(remaining) || !Number.isFinite(max) || max <= 0) return;
+    const expected = typeof usedByUs === 'number' ? max - usedByUs : max;
+    if (remaining < expected - max * FOREIGN_USE_SHARE) {
+      deps.logger.debug(
+        { remaining, max, expected },
+        'HubSpot rate-limit budget spent elsewhere; slowing down',
+      );
       deps.limiter.slowDown(0.5, 10_000);
     }
   };
@@ -94,7 +99,7 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
   };
 
   const attempt = async <T>(req: HubSpotRequest<T>): Promise<HubSpotReply<T>> => {
-    await deps.limiter.acquire();
+    const usedByUs = await deps.limiter.acquire();
     const started = performance.now();
     let answer: Awaited<ReturnType<typeof send>>;
     try {
@@ -114,7 +119,7 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
       status: answer.status,
       durationMs: elapsed(started),
     });
-    slowDownIfLow(answer.headers);
+    slowDownIfSpentElsewhere(answer.headers, usedByUs);
 
     if (req.passThrough?.includes(answer.status)) {
       return { ok: false, rejection: rejectionFrom(answer.status, answer.text) };

@@ -26,7 +26,11 @@ export type HubSpotVerdict =
   | { outcome: 'rejected'; rejection: HubSpotRejection }
   | { outcome: 'error'; error: SyncError };
 
-const TEN_SECONDS = 10_000;
+/**
+ * After a ten-secondly 429 the oldest requests of the rolling window leave it within moments; two seconds and
+ * another try (not counted as a failure) beats sitting out a whole window.
+ */
+const TEN_SECONDLY_WAIT = 2_000;
 const ONE_SECOND = 1_000;
 /** "Locks will last for 2 seconds" (423); a little more so the lock is surely gone. */
 const LOCK_WAIT_MS = 2_500;
@@ -124,7 +128,7 @@ function rateLimitError(body: HubSpotErrorBody | undefined, headers: HeaderBag, 
     );
   }
   const secondly = policy === 'SECONDLY' || /secondly limit/i.test(body?.message ?? '');
-  const fallback = secondly && policy !== 'TEN_SECONDLY_ROLLING' ? ONE_SECOND : TEN_SECONDS;
+  const fallback = secondly && policy !== 'TEN_SECONDLY_ROLLING' ? ONE_SECOND : TEN_SECONDLY_WAIT;
   const waitMs = retryAfterMs(headers, now) ?? fallback;
   return new RateLimitedError(
     `HubSpot rate limit reached (429 ${policy ?? 'no policy'}); waiting ${waitMs} ms.`,

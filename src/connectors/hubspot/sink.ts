@@ -44,13 +44,23 @@ export interface HubSpotSinkDeps {
 
 export type HubSpotSink = HubSpotPort & { subscriptionId(): Promise<string> };
 
+/**
+ * Our window and HubSpot's never line up exactly (a request is counted when we send it, and by HubSpot when it
+ * arrives), so the shared limiter keeps a small headroom below the configured burst limit: a 429 costs more
+ * than the few requests the headroom gives up.
+ */
+export function budgetPer10s(rateLimitPer10s: number): number {
+  if (rateLimitPer10s < 50) return rateLimitPer10s;
+  return rateLimitPer10s - Math.max(2, Math.ceil(rateLimitPer10s * 0.04));
+}
+
 export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps): HubSpotSink {
   const limiter =
     deps.limiter ??
     new SharedRateLimiter(
       deps.redis,
       `${deps.keyPrefix}:limits:hubspot`,
-      config.rateLimitPer10s,
+      budgetPer10s(config.rateLimitPer10s),
       HUBSPOT_WINDOW_MS,
     );
   const transport = createHubSpotTransport(hubSpotClient(config), {
