@@ -27,8 +27,8 @@ export { subscriberHash } from './mailchimp/index.ts';
 
 /** Credentials the sandbox accepts unless told otherwise. Fake by construction; safe to print. */
 export const SANDBOX_DEFAULTS = {
-  hubspotAccessToken: 'pat-na1-5a4db0c5-0000-4000-8000-000000000001',
-  mailchimpApiKey: '0123456789abcdef0123456789abcdef-us1',
+  hubspotAccessToken: 'sandbox-hubspot-token',
+  mailchimpApiKey: 'sandboxkey-us1',
   constantContactClientId: '5a4db0c5-cc00-4000-8000-000000000001',
   constantContactClientSecret: 'sandbox-client-secret',
   constantContactRefreshToken: 'sandbox-refresh-token-1',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { mailchimpBaseUrlFromKey, parseConfig, requireHubSpot } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/errors/index.ts';
@@ -52,7 +53,10 @@ describe('parseConfig', () => {
     expect(mailchimpBaseUrlFromKey('abc123-us6')).toBe('https://us6.api.mailchimp.com/3.0');
     const config = parseConfig({ MAILCHIMP_API_KEY: '0123456789abcdef-us19' });
     expect(config.mailchimp?.baseUrl).toBe('https://us19.api.mailchimp.com/3.0');
-    const overridden = parseConfig({ MAILCHIMP_API_KEY: 'k-us1', MAILCHIMP_BASE_URL: 'http://127.0.0.1:4010/3.0/' });
+    const overridden = parseConfig({
+      MAILCHIMP_API_KEY: 'k-us1',
+      MAILCHIMP_BASE_URL: 'http://127.0.0.1:4010/3.0/',
+    });
     expect(overridden.mailchimp?.baseUrl).toBe('http://127.0.0.1:4010/3.0');
   });
 
@@ -91,5 +95,44 @@ describe('parseConfig', () => {
     expect(parseConfig({ REDIS_URL: 'rediss://:pw@redis.example.com:6380' }).redisUrl).toBe(
       'rediss://:pw@redis.example.com:6380',
     );
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const env = Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+  it('is a valid configuration as it stands', () => {
+    expect(() => parseConfig(env)).not.toThrow();
+  });
+
+  it('documents every fixed variable, each with a comment above it', () => {
+    for (const name of [
+      'REDIS_URL',
+      'QUEUE_PREFIX',
+      'HUBSPOT_ACCESS_TOKEN',
+      'HUBSPOT_BASE_URL',
+      'HUBSPOT_SUBSCRIPTION_ID',
+      'HUBSPOT_SUBSCRIPTION_NAME',
+      'MAILCHIMP_API_KEY',
+      'MAILCHIMP_BASE_URL',
+      'CONSTANT_CONTACT_CLIENT_ID',
+      'CONSTANT_CONTACT_CLIENT_SECRET',
+      'CONSTANT_CONTACT_REFRESH_TOKEN',
+      'CONSTANT_CONTACT_BASE_URL',
+      'CONSTANT_CONTACT_TOKEN_URL',
+      'LOG_LEVEL',
+    ]) {
+      expect(env).toHaveProperty(name);
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(`${name}=`));
+      const above = lines.slice(Math.max(0, at - 3), at);
+      expect(above.some((l) => l.startsWith('#'))).toBe(true);
+    }
   });
 });
