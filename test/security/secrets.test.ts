@@ -1,0 +1,177 @@
+/**
+ * Whole sandbox migrations of both sources, with every log line captured, then a search of the logs, every
+ * Redis key and value under the prefix, and the run report for the credentials. The runs go through the
+ * paths where secrets usually leak: retries after 5xx, 429 waits, and expired Constant Contact access
+ * tokens refreshed with rotating refresh tokens.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
+import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { reportLines } from '../../src/run/report.ts';
+import type { RunSnapshot } from '../../src/run/follow.ts';
+import { deletePrefix, newRedis } from '../helpers/redis.ts';
+import { dumpPrefix } from './redis-dump.ts';
+
+const redis = newRedis();
+const prefixes: string[] = [];
+
+afterAll(async () => {
+  for (const p of prefixes) await deletePrefix(redis, p);
+  redis.disconnect();
+});
+
+function captureLogger(level: string): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(line) } });
+  return { logger, lines };
+}
+
+const dataset = { mailchimp: { audiences: 2, membersPerAudience: 150 }, constantContact: { contacts: 300 } };
+
+interface Migration {
+  stack: LocalStack;
+  result: RunSnapshot;
+  /** Every Constant Contact token seen during the run (refresh tokens rotate, access tokens expire). */
+  ccTokens: Set<string>;
+}
+
+/** One `all` migration with faults on every API and Constant Contact access tokens that die every second. */
+async function migrate(logger: Logger): Promise<Migration> {
+  const prefix = `test-secrets-${randomUUID().slice(0, 8)}`;
+  prefixes.push(prefix);
+  const stack = await startLocalStack({
+    queuePrefix: prefix,
+    logger,
+    sandbox: {
+      seed: 11,
+      dataset,
+      constantContact: { accessTokenTtlSeconds: 1, refreshTokenMode: 'rotating' },
+      faults: {
+        hubspot: { errorRate: 0.1, rateLimitBurst: 2 },
+        mailchimp: { errorRate: 0.1 },
+        constantContact: { errorRate: 0.1, latencyMs: 100 },
+      },
+    },
+  });
+  const keys = ccTokenKeys(prefix);
+  const ccTokens = new Set<string>([stack.sandbox.env.CONSTANT_CONTACT_REFRESH_TOKEN!]);
+  let running = true;
+  const watch = (async () => {
+    while (running) {
+      for (const t of stack.sandbox.constantContact.liveRefreshTokens()) ccTokens.add(t);
+      const access = await redis.get(keys.accessToken);
+      if (access) ccTokens.add(access);
+      stack.sandbox.constantContact.expireAccessTokens();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  })();
+  try {
+    const result = await stack.run({ sources: ['mailchimp', 'constant-contact'] });
+    return { stack, result, ccTokens };
+  } finally {
+    running = false;
+    await watch;
+  }
+}
+
+async function report(stack: LocalStack, runId: string): Promise<string> {
+  const lines: string[] = [];
+  for (const format of ['csv', 'json'] as const) {
+    for await (const line of reportLines(stack.app.store, runId, format)) lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+/** The places a secret was found, as "secret name in place". */
+function leaks(secrets: Map<string, string>, places: { name: string; text: string }[]): string[] {
+  const found: string[] = [];
+  for (const [secretName, value] of secrets) {
+    for (const place of places) if (place.text.includes(value)) found.push(`${secretName} in ${place.name}`);
+  }
+  return found;
+}
+
+describe('secrets stay out of logs, Redis and reports', () => {
+  it('a debug-level migration with retries and token refreshes leaks no credential', async () => {
+    const { logger, lines } = captureLogger('debug');
+    const { stack, result, ccTokens } = await migrate(logger);
+    try {
+      expect(result.run.status).toBe('completed_with_errors');
+      const env = stack.sandbox.env;
+      const prefix = stack.config.queuePrefix;
+      const keys = ccTokenKeys(prefix);
+      const finalRefresh = await redis.get(keys.refreshToken);
+      // The run really refreshed and rotated: several refresh tokens and access tokens went by.
+      expect(ccTokens.size).toBeGreaterThanOrEqual(4);
+      expect(finalRefresh).not.toBe(env.CONSTANT_CONTACT_REFRESH_TOKEN);
+      expect(stack.sandbox.constantContact.liveRefreshTokens()).toContain(finalRefresh);
+
+      const secrets = new Map<string, string>([
+        ['HubSpot token', env.HUBSPOT_ACCESS_TOKEN!],
+        ['Mailchimp API key', env.MAILCHIMP_API_KEY!],
+        ['Mailchimp API key without its datacenter', env.MAILCHIMP_API_KEY!.split('-')[0]!],
+        ['Constant Contact client secret', env.CONSTANT_CONTACT_CLIENT_SECRET!],
+        ...[...ccTokens].map((t, i) => [`Constant Contact token #${i + 1}`, t] as [string, string]),
+      ]);
+      for (const value of secrets.values()) expect(value.length).toBeGreaterThanOrEqual(10);
+
+      const dump = await dumpPrefix(redis, prefix);
+      // The refresh token legitimately lives in Redis (issue 4), and the cached access token next to it.
+      const tokenKeys = dump.filter((k) => k.key === keys.refreshToken || k.key === keys.accessToken);
+      expect(tokenKeys.map((k) => k.key)).toContain(keys.refreshToken);
+      expect(leaks(secrets, tokenKeys).length).toBeGreaterThan(0);
+      const elsewhere = dump.filter((k) => k.key !== keys.refreshToken && k.key !== keys.accessToken);
+      expect(elsewhere.length).toBeGreaterThan(20);
+      expect(elsewhere.some((k) => k.key.includes(':hubspot:'))).toBe(true);
+
+      expect(lines.length).toBeGreaterThan(5);
+      expect(lines.some((l) => l.includes('"level":20'))).toBe(true);
+      const places = [
+        ...lines.map((text, i) => ({ name: `log line ${i + 1}`, text })),
+        ...elsewhere.map((k) => ({ name: `Redis key ${k.key}`, text: k.text })),
+        { name: 'the report', text: await report(stack, result.run.id) },
+        { name: 'the run', text: JSON.stringify(result) },
+      ];
+      expect(leaks(secrets, places)).toEqual([]);
+      const authHeaders = lines.filter((l) => /\b(Bearer|Basic) [A-Za-z0-9+/=._-]{8,}/.test(l));
+      expect(authHeaders).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  }, 120_000);
+
+  it('at info level no email address from the dataset reaches a log line', async () => {
+    const { logger, lines } = captureLogger('info');
+    const { stack, result } = await migrate(logger);
+    try {
+      expect(result.counts.read).toBe(600);
+      const data = stack.sandbox.dataset;
+      const emails = new Set(
+        [
+          ...data.mailchimp.lists.flatMap((l) => l.members.map((m) => m.email_address)),
+          ...data.constantContact.contacts.flatMap((c) => c.email_address?.address ?? []),
+          ...data.hubspot.contacts.map((c) => c.email),
+        ]
+          .map((e) => e.trim().toLowerCase())
+          .filter((e) => e.includes('@')),
+      );
+      expect(emails.size).toBeGreaterThan(400);
+      // The logger these runs used masks what it is given, including errors and nested objects.
+      const sample = [...emails][0]!;
+      logger.warn(
+        { record: { email: sample }, err: new Error(`rejected ${sample}`) },
+        `could not write ${sample}`,
+      );
+      expect(lines.at(-1)).toContain('***@');
+
+      const text = lines.join('\n').toLowerCase();
+      const found = [...emails].filter((e) => text.includes(e));
+      expect(found).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  }, 120_000);
+});
