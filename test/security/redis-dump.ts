@@ -22,7 +22,7 @@ async function valueText(redis: Redis, key: string, type: string): Promise<strin
     case 'set':
       return (await redis.smembers(key)).join('\n');
     case 'zset':
-      return (await redis.zrange(key, 0, -1, 'WITHSCORES')).join('\n');
+      return (await redis.zrange(key, '0', '-1', 'WITHSCORES')).join('\n');
     case 'stream':
       return (await redis.xrange(key, '-', '+'))
         .map(([id, fields]) => `${id} ${fields.join(' ')}`)
