@@ -7,7 +7,6 @@ export function runKeys(prefix: string, runId: string) {
     records: `${base}:records`,
     dead: `${base}:dead`,
     subscribe: `${base}:subscribe`,
-    owners: `${base}:owners`,
     context: `${base}:context`,
     timeline: `${base}:timeline`,
   };
@@ -18,6 +17,12 @@ export function globalKeys(prefix: string) {
     runs: `${prefix}:runs`,
     /** email → JSON {recordKey: consent rank}: the last known consent of every source record, across runs. */
     consent: `${prefix}:consent`,
+    /** email → "<changedAt>|<recordKey>" of the most recently changed record, whose properties HubSpot holds. */
+    owners: `${prefix}:owners`,
+    /** email → subscription held back until every configured source has been read once. */
+    pendingSubscriptions: `${prefix}:pending-subscriptions`,
+    /** Sources whose records have all been read at least once (a read phase of theirs completed). */
+    sourcesRead: `${prefix}:sources-read`,
     /** recordKey → "<fingerprint> <email>" of the last successful write. */
     fingerprints: `${prefix}:fingerprints`,
   };

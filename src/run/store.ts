@@ -46,8 +46,8 @@ end
 return out
 `;
 
-// Per run and email, the record with the newest change owns the properties; ties go to the larger key so the
-// result does not depend on job order. ARGV: groups of (email, "<changedAt>|<recordKey>"). Returns 1 = owner.
+// Per email, across runs and sources, the record with the newest change owns the properties; ties go to the
+// larger key so the result does not depend on job order. ARGV: groups of (email, "<changedAt>|<recordKey>"). Returns 1 = owner.
 const CLAIM_PROPERTIES = `
 local out = {}
 for i = 1, #ARGV, 2 do
@@ -84,6 +84,8 @@ return 1
 `;
 
 export interface SubscribeCandidate {
+  /** The run whose records these are (set when a candidate is held back for a later run). */
+  runId?: string;
   email: string;
   /** The run's records asking to subscribe this email, and their fingerprints (same order). */
   keys: string[];
@@ -278,6 +280,32 @@ export class RunStore {
     }
   }
 
+  /** Keeps subscriptions for a later run: not every configured source has been read yet. */
+  async holdSubscriptions(candidates: SubscribeCandidate[]): Promise<void> {
+    if (candidates.length === 0) return;
+    const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
+    await this.redis.eval(ADD_CANDIDATE, 1, globalKeys(this.prefix).pendingSubscriptions, ...args);
+  }
+
+  async *scanHeldSubscriptions(): AsyncGenerator<SubscribeCandidate[]> {
+    for await (const chunk of this.scanHash(globalKeys(this.prefix).pendingSubscriptions)) {
+      yield chunk.map(([, v]) => JSON.parse(v) as SubscribeCandidate);
+    }
+  }
+
+  async releaseHeldSubscriptions(emails: string[]): Promise<void> {
+    if (emails.length > 0) await this.redis.hdel(globalKeys(this.prefix).pendingSubscriptions, ...emails);
+  }
+
+  /** Records that every record of these sources has now been read at least once. */
+  async markSourcesRead(sources: string[]): Promise<void> {
+    if (sources.length > 0) await this.redis.sadd(globalKeys(this.prefix).sourcesRead, ...sources);
+  }
+
+  async sourcesRead(): Promise<string[]> {
+    return this.redis.smembers(globalKeys(this.prefix).sourcesRead);
+  }
+
   /** Stores each record's consent rank and answers, per email, the strictest rank any source record holds. */
   async registerConsent(
     entries: { email: string; key: string; rank: number }[],
@@ -306,14 +334,18 @@ export class RunStore {
     return out;
   }
 
-  /** Which of these records own their email's properties in this run (the newest change wins). */
+  /** Which of these records own their email's properties (the most recently changed record, across runs). */
   async claimProperties(
-    runId: string,
     entries: { email: string; key: string; changedAt: string | null }[],
   ): Promise<Set<string>> {
     if (entries.length === 0) return new Set();
     const args = entries.flatMap((e) => [e.email, `${e.changedAt ?? ''}|${e.key}`]);
-    const out = (await this.redis.eval(CLAIM_PROPERTIES, 1, this.keys(runId).owners, ...args)) as number[];
+    const out = (await this.redis.eval(
+      CLAIM_PROPERTIES,
+      1,
+      globalKeys(this.prefix).owners,
+      ...args,
+    )) as number[];
     return new Set(entries.filter((_, i) => out[i] === 1).map((e) => e.key));
   }
 

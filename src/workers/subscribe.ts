@@ -1,15 +1,31 @@
 import { WaitingChildrenError, type Job } from 'bullmq';
-import { CONSENT_RANK, type LegalBasis } from '../core/contact.ts';
+import { CONSENT_RANK, type LegalBasis, type SourceName } from '../core/contact.ts';
 import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import { jobId, QUEUE_NAMES, type PhaseJobData, type SubscribeBatchData } from '../queue/queues.ts';
+import type { HubSpotConsent } from '../core/ports.ts';
 import type { SubscribeCandidate } from '../run/store.ts';
 import type { DeadLetter, RecordRow } from '../run/types.ts';
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
 
+const VETOED = 'not subscribed: another record of this person holds no consent or an opt-out';
+
+/** The sources this installation has credentials for: the ones whose consent counts. */
+function configuredSources(ctx: WorkerContext): SourceName[] {
+  const sources: SourceName[] = [];
+  if (ctx.config.mailchimp) sources.push('mailchimp');
+  if (ctx.config.constantContact) sources.push('constant-contact');
+  return sources;
+}
+
 /**
  * The subscribe phase starts only when every write batch of the run (and so every opt-out) is done. It queues
  * the run's subscription candidates whose strictest known consent, across all sources, is still "subscribe".
+ *
+ * A configured source that has never been read may hold a stricter state for the same person, and a
+ * SUBSCRIBED once written is not taken back by a later "no consent". So until every configured source has been
+ * read once, candidates are held (in Redis, across runs), and the first run after which all sources have been
+ * read writes them: the result is the same whatever order the sources are migrated in.
  */
 export async function processSubscribePhase(
   ctx: WorkerContext,
@@ -18,37 +34,77 @@ export async function processSubscribePhase(
 ): Promise<void> {
   const { runId } = job.data;
   if (job.data.step !== 'waiting') {
-    const parent = { id: job.id!, queue: job.queueQualifiedName };
-    const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
-    let pending: SubscribeCandidate[] = [];
-    let batchNo = 0;
-    const flush = async (all: boolean) => {
-      while (pending.length >= HUBSPOT_BATCH_SIZE || (all && pending.length > 0)) {
-        const candidates = pending.splice(0, HUBSPOT_BATCH_SIZE);
-        await hubspot.add('subscribe-batch', { runId, candidates } satisfies SubscribeBatchData, {
-          jobId: jobId(runId, 's', batchNo++),
-          parent,
-          ignoreDependencyOnFailure: true,
-        });
-      }
-    };
-    for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) {
-      const strictest = await ctx.store.strictestConsent(chunk.map((c) => c.email));
-      const vetoed = chunk.filter((c) => (strictest.get(c.email) ?? 0) > CONSENT_RANK.subscribe);
-      await settleVetoed(ctx, runId, vetoed);
-      pending.push(...chunk.filter((c) => !vetoed.includes(c)));
-      await flush(false);
-    }
-    await flush(true);
+    const run = await ctx.store.getRun(runId);
+    if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
+    if (run.kind !== 'retry') await ctx.store.markSourcesRead(run.sources);
+    const read = await ctx.store.sourcesRead();
+    const unread = configuredSources(ctx).filter((s) => !read.includes(s));
+    if (unread.length > 0) await holdCandidates(ctx, runId, unread);
+    else await queueSubscribeBatches(ctx, job);
     await job.updateData({ ...job.data, step: 'waiting' });
   }
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
 }
 
-/** Another source holds a stricter state for these people: no subscription; their rows stay as they are. */
-async function settleVetoed(ctx: WorkerContext, runId: string, vetoed: SubscribeCandidate[]): Promise<void> {
-  if (vetoed.length === 0) return;
-  await settle(ctx, runId, vetoed, () => ({ consent: null }));
+async function holdCandidates(ctx: WorkerContext, runId: string, unread: SourceName[]): Promise<void> {
+  let held = 0;
+  for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) {
+    const { allowed, vetoed } = await splitVetoed(ctx, chunk);
+    await settle(ctx, runId, vetoed, () => ({ consent: null, note: VETOED }));
+    await settle(ctx, runId, allowed, () => ({
+      consent: null,
+      note: `subscription held until ${unread.join(' and ')} has been read once`,
+    }));
+    await ctx.store.holdSubscriptions(allowed.map((c) => ({ ...c, runId })));
+    held += allowed.length;
+  }
+  if (held > 0) {
+    await ctx.store.addNotice(
+      runId,
+      `${held} subscription(s) held until ${unread.join(' and ')} has been read once (its consent may be stricter); the first run that reads it writes them.`,
+    );
+  }
+}
+
+async function queueSubscribeBatches(ctx: WorkerContext, job: Job<PhaseJobData>): Promise<void> {
+  const { runId } = job.data;
+  const parent = { id: job.id!, queue: job.queueQualifiedName };
+  const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
+  let pending: SubscribeCandidate[] = [];
+  let batchNo = 0;
+  const flush = async (all: boolean) => {
+    while (pending.length >= HUBSPOT_BATCH_SIZE || (all && pending.length > 0)) {
+      const candidates = pending.splice(0, HUBSPOT_BATCH_SIZE);
+      await hubspot.add('subscribe-batch', { runId, candidates } satisfies SubscribeBatchData, {
+        jobId: jobId(runId, 's', batchNo++),
+        parent,
+        ignoreDependencyOnFailure: true,
+      });
+    }
+  };
+  const take = async (chunk: SubscribeCandidate[]) => {
+    const { allowed, vetoed } = await splitVetoed(ctx, chunk);
+    await settle(ctx, runId, vetoed, () => ({ consent: null, note: VETOED }));
+    pending.push(...allowed);
+    await flush(false);
+  };
+  for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) await take(chunk);
+  for await (const chunk of ctx.store.scanHeldSubscriptions()) {
+    await take(chunk);
+    // Queued now (deterministic job ids): a crash before this line only queues them again, harmlessly.
+    await ctx.store.releaseHeldSubscriptions(chunk.map((c) => c.email));
+  }
+  await flush(true);
+}
+
+/** Candidates another record of the same person (any source, any run) holds a stricter state for. */
+async function splitVetoed(
+  ctx: WorkerContext,
+  chunk: SubscribeCandidate[],
+): Promise<{ allowed: SubscribeCandidate[]; vetoed: SubscribeCandidate[] }> {
+  const strictest = await ctx.store.strictestConsent(chunk.map((c) => c.email));
+  const isVetoed = (c: SubscribeCandidate) => (strictest.get(c.email) ?? 0) > CONSENT_RANK.subscribe;
+  return { allowed: chunk.filter((c) => !isVetoed(c)), vetoed: chunk.filter(isVetoed) };
 }
 
 function isLastAttempt(job: Job): boolean {
@@ -94,22 +150,38 @@ async function subscribeBatch(ctx: WorkerContext, data: SubscribeBatchData): Pro
     for (const r of written) results.set(r.email, r.ok ? { ok: true } : { ok: false, reason: r.reason });
   }
   await settle(ctx, data.runId, data.candidates, (c) => {
-    const state = current.get(c.email);
-    if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED')
-      return { consent: 'keptOptedOut' };
-    if (state.marketing === 'SUBSCRIBED') return { consent: null };
-    const result = results.get(c.email);
-    if (result?.ok) return { consent: 'subscribed' };
-    return {
-      consent: null,
-      failed: `subscription not written: ${result?.reason ?? 'no result from HubSpot'}`,
-    };
+    const verdict = subscribeVerdict(current.get(c.email), results.get(c.email));
+    const heldEarlier = c.runId !== undefined && c.runId !== data.runId;
+    return heldEarlier && !verdict.failed ? { ...verdict, note: `settled by run ${data.runId}` } : verdict;
   });
 }
 
-type Verdict = { consent: RecordRow['consent']; failed?: string };
+function subscribeVerdict(
+  state: HubSpotConsent | undefined,
+  result: { ok: boolean; reason?: string } | undefined,
+): Verdict {
+  if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED')
+    return { consent: 'keptOptedOut' };
+  if (state.marketing === 'SUBSCRIBED') return { consent: null };
+  if (result?.ok) return { consent: 'subscribed' };
+  return { consent: null, failed: `subscription not written: ${result?.reason ?? 'no result from HubSpot'}` };
+}
+
+type Verdict = { consent: RecordRow['consent']; failed?: string; note?: string };
 
 async function settle(
+  ctx: WorkerContext,
+  runId: string,
+  candidates: SubscribeCandidate[],
+  verdictFor: (c: SubscribeCandidate) => Verdict,
+): Promise<void> {
+  // Held candidates belong to the run that read them: their rows are updated there.
+  const byRun = new Map<string, SubscribeCandidate[]>();
+  for (const c of candidates) byRun.set(c.runId ?? runId, [...(byRun.get(c.runId ?? runId) ?? []), c]);
+  for (const [owner, group] of byRun) await settleInRun(ctx, owner, group, verdictFor);
+}
+
+async function settleInRun(
   ctx: WorkerContext,
   runId: string,
   candidates: SubscribeCandidate[],
@@ -129,7 +201,7 @@ async function settle(
       if (!previous) return;
       const next: RecordRow = verdict.failed
         ? { ...previous, outcome: 'failed', consent: null, reason: verdict.failed }
-        : { ...previous, consent: verdict.consent };
+        : { ...previous, consent: verdict.consent, reason: verdict.note ?? previous.reason };
       updated.push(next);
       if (verdict.failed) {
         const { email, legalBasis, explanation } = candidate;

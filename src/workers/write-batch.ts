@@ -56,7 +56,6 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
   const unchanged = records.filter((r) => previous.get(r.key)?.fingerprint === digests.get(r.key));
 
   const owners = await store.claimProperties(
-    runId,
     changed.map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
   );
   await moveChangedEmails(ctx, changed, previous);

@@ -8,6 +8,8 @@ import { expectedCounts, expectedPeople, mailchimpRecords, preExisting } from '.
 import { MARKETING, WRITE_ROUTES, consentOf } from './helpers/hubspot-state.ts';
 import { StackPool } from './helpers/stack.ts';
 
+const MAILCHIMP_ONLY = { CONSTANT_CONTACT_CLIENT_ID: '', CONSTANT_CONTACT_CLIENT_SECRET: '' };
+
 const pool = new StackPool();
 afterEach(() => pool.closeAll());
 
@@ -21,7 +23,7 @@ describe('opt-outs on a portal that refuses the batch endpoints', () => {
     });
     const stack = await pool.open({
       sandbox: { seed: 47, limits: false, dataset, hubspot: { batchEndpointsForbidden: true } },
-      env: { HUBSPOT_RATE_LIMIT: '5000' },
+      env: { HUBSPOT_RATE_LIMIT: '5000', ...MAILCHIMP_ONLY },
     });
     const records = mailchimpRecords(dataset);
     const people = [...expectedPeople(records, preExisting(dataset.hubspot.contacts)).values()];
