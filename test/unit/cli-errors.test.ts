@@ -140,8 +140,9 @@ describe('esp-sync: bad arguments and bad configuration', () => {
   it('worker --help documents the crash-recovery and shutdown options', async () => {
     const r = await cli(['worker', '--help']);
     expect(r.code).toBe(0);
-    for (const option of ['--lock-duration', '--stalled-interval', '--shutdown-grace'])
+    for (const option of ['--lock-duration', '--stalled-interval', '--shutdown-grace']) {
       expect(r.stdout).toContain(option);
+    }
   });
 
   it('--version prints the version and exits 0', async () => {
