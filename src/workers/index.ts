@@ -114,6 +114,9 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
         prefix: ctx.queues.prefix,
         concurrency: CONCURRENCY[name](options),
         maxStalledCount: 5,
+        // How often a rate-limited (or quota-paused) queue is checked again: an operator's manual resume, or
+        // a reset that came early, takes effect within seconds.
+        maximumRateLimitDelay: 5_000,
         stalledInterval: options.stalledInterval ?? 30_000,
         lockDuration: options.lockDuration ?? 60_000,
       },
