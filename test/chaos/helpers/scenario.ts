@@ -12,7 +12,14 @@ import type { FaultDecision, FaultInjector, Vendor } from '../../../src/sandbox/
 import type { SandboxOptions } from '../../../src/sandbox/index.ts';
 import { deletePrefix, REDIS_URL } from '../../helpers/redis.ts';
 import { chaosDataset, expectedState, type ExpectedState } from './expected.ts';
-import { sleep, spawnWorker, workerReady, type PrivateRedis, type WorkerProcess } from './processes.ts';
+import {
+  FAST_STALL_ARGS,
+  sleep,
+  spawnWorker,
+  workerReady,
+  type PrivateRedis,
+  type WorkerProcess,
+} from './processes.ts';
 import { readRows, verifyHubSpot, verifyRun } from './verify.ts';
 
 export const SEED = 20261128;
@@ -34,8 +41,8 @@ export interface ChaosContext {
   /** The environment a worker process needs to work on this scenario's sandbox, Redis and prefix. */
   workerEnv: Record<string, string>;
   workers: WorkerProcess[];
-  /** Starts a worker process and waits until it takes jobs. */
-  addWorker(): Promise<WorkerProcess>;
+  /** Starts a worker process (FAST_STALL_ARGS plus `extraArgs`) and waits until it takes jobs. */
+  addWorker(extraArgs?: string[]): Promise<WorkerProcess>;
   restarts: number;
   /** Facts the scenario proved along the way (shown in the table); a missing precondition is a problem. */
   notes: string[];
@@ -47,7 +54,10 @@ export interface ScenarioSpec {
   sandbox?: Pick<SandboxOptions, 'faults' | 'constantContact' | 'hubspot'>;
   /** Extra worker environment, e.g. HTTP_TIMEOUT_MS. */
   env?: Record<string, string>;
-  /** Run the workers as `node src/cli/main.ts worker` processes (this many at the start) instead of in-process. */
+  /**
+   * Run the workers as `node src/cli/main.ts worker` processes (this many at the start; 0 lets `during` start
+   * them) instead of in-process.
+   */
   workerProcesses?: number;
   redis?: PrivateRedis;
   /** Faults on chosen requests (1-based per API), on top of the random ones: small runs make few requests. */
@@ -126,7 +136,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const started = Date.now();
   const prefix = `chaos-${spec.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${randomUUID().slice(0, 8)}`;
   const redisUrl = spec.redis?.url ?? REDIS_URL;
-  const inProcess = !spec.workerProcesses;
+  const inProcess = spec.workerProcesses === undefined;
   const stack = await startLocalStack({
     queuePrefix: prefix,
     redisUrl,
@@ -155,8 +165,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     restarts: 0,
     notes: [],
     problems: [],
-    async addWorker() {
-      const w = spawnWorker(workerEnv);
+    async addWorker(extraArgs = []) {
+      const w = spawnWorker(workerEnv, [...FAST_STALL_ARGS, ...extraArgs]);
       workers.push(w);
       await workerReady(w);
       return w;
