@@ -37,8 +37,9 @@ export function configFor(sources: SourceName[]): Config {
 
 export function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
+  if (!Number.isInteger(n) || n <= 0) {
     throw new ConfigError(`${name} must be a positive whole number (got "${value}").`);
+  }
   return n;
 }
 

@@ -408,8 +408,9 @@ export class RunStore {
   async pruneIndex(): Promise<void> {
     const ids = await this.redis.zrange(globalKeys(this.prefix).runs, 0, '-1');
     for (const id of ids) {
-      if (!(await this.redis.exists(this.keys(id).info)))
+      if (!(await this.redis.exists(this.keys(id).info))) {
         await this.redis.zrem(globalKeys(this.prefix).runs, id);
+      }
     }
   }
 

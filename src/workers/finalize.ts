@@ -14,8 +14,9 @@ async function advanceWatermarks(ctx: WorkerContext, runId: string): Promise<voi
   const watermarks = new WatermarkStore(ctx.redis, ctx.config.queuePrefix);
   const context = await ctx.redis.hgetall(ctx.store.keys(runId).context);
   for (const [name, value] of Object.entries(context)) {
-    if (name.startsWith('watermark:'))
+    if (name.startsWith('watermark:')) {
       await watermarks.advance(name.slice('watermark:'.length), JSON.parse(value) as string);
+    }
   }
 }
 

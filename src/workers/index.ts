@@ -69,11 +69,12 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
           { api: err.api, resetAt: err.resetAt.toISOString() },
           `${err.api} daily quota used up: its jobs are paused until ${err.resetAt.toISOString()}`,
         );
-        if (runId)
+        if (runId) {
           await ctx.store.addNotice(
             runId,
             `${err.api} daily quota reached; paused until ${err.resetAt.toISOString()}.`,
           );
+        }
         await worker().rateLimit(waitMs);
         throw Worker.RateLimitError();
       }
@@ -105,10 +106,9 @@ export interface RunningWorkers {
 
 export function startWorkers(ctx: WorkerContext, options: WorkerOptions): RunningWorkers {
   const workers = Object.values(QUEUE_NAMES).map((name) => {
-    let worker: Worker | undefined;
-    worker = new Worker(
+    const worker: Worker = new Worker(
       name,
-      processorFor(ctx, () => worker!),
+      processorFor(ctx, () => worker),
       {
         connection: ctx.queues.connection,
         prefix: ctx.queues.prefix,

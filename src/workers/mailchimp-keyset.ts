@@ -34,7 +34,7 @@ export function nextMailchimpWindow(
   pageSize = MAILCHIMP_PAGE_SIZE,
 ): MailchimpWindow | null {
   const full = page.members.length >= pageSize;
-  const { since, before, offset, tieSecond } = current;
+  const { before, offset, tieSecond } = current;
   if (tieSecond) {
     if (full) return { before, offset: offset + pageSize, tieSecond };
     return { since: tieSecond, before, offset: 0 };
@@ -43,7 +43,8 @@ export function nextMailchimpWindow(
   const first = page.lastChanged?.first;
   const last = page.lastChanged?.last;
   if (!first || !last) return { ...current, offset: current.offset + pageSize };
-  if (Date.parse(last) > Date.parse(first))
+  if (Date.parse(last) > Date.parse(first)) {
     return { since: shift(last, -1000), before: current.before, offset: 0 };
+  }
   return { before: current.before, offset: 0, tieSecond: last };
 }

@@ -25,8 +25,9 @@ export async function processMailchimpPage(
     audience: MailchimpAudience;
     mergeFields: MailchimpMergeField[];
   }>(data.runId, `mailchimp:${data.audienceId}`);
-  if (!context)
+  if (!context) {
     throw new Error(`Run ${data.runId} has no Mailchimp context for audience ${data.audienceId}.`);
+  }
 
   const query = mailchimpQuery(data);
   const page = await ctx.mailchimp().memberPage({

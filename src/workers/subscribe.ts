@@ -70,7 +70,7 @@ async function queueSubscribeBatches(ctx: WorkerContext, job: Job<PhaseJobData>)
   const { runId } = job.data;
   const parent = { id: job.id!, queue: job.queueQualifiedName };
   const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
-  let pending: SubscribeCandidate[] = [];
+  const pending: SubscribeCandidate[] = [];
   let batchNo = 0;
   const flush = async (all: boolean) => {
     while (pending.length >= HUBSPOT_BATCH_SIZE || (all && pending.length > 0)) {
@@ -160,8 +160,9 @@ function subscribeVerdict(
   state: HubSpotConsent | undefined,
   result: { ok: boolean; reason?: string } | undefined,
 ): Verdict {
-  if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED')
+  if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED') {
     return { consent: 'keptOptedOut' };
+  }
   if (state.marketing === 'SUBSCRIBED') return { consent: null };
   if (result?.ok) return { consent: 'subscribed' };
   return { consent: null, failed: `subscription not written: ${result?.reason ?? 'no result from HubSpot'}` };

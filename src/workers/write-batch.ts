@@ -50,7 +50,9 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
   await store.registerConsent(
     records.map((r) => ({ email: r.email, key: r.key, rank: CONSENT_RANK[r.consent.state] })),
   );
-  const previous = full ? new Map() : await store.getFingerprints(records.map((r) => r.key));
+  const previous: Map<string, { fingerprint: string; email: string }> = full
+    ? new Map<string, { fingerprint: string; email: string }>()
+    : await store.getFingerprints(records.map((r) => r.key));
   const digests = new Map(records.map((r) => [r.key, fingerprint(r)]));
   const changed = records.filter((r) => previous.get(r.key)?.fingerprint !== digests.get(r.key));
   const unchanged = records.filter((r) => previous.get(r.key)?.fingerprint === digests.get(r.key));
@@ -172,8 +174,9 @@ async function moveChangedEmails(
   if (changes.length === 0) return;
   const results = await ctx.hubspot().changeEmails(changes);
   for (const result of results) {
-    if (!result.ok)
+    if (!result.ok) {
       ctx.logger.info({ key: result.key }, `email change not applied in HubSpot: ${result.reason}`);
+    }
   }
 }
 

@@ -44,8 +44,9 @@ export class FakeHubSpot implements HubSpotPort {
     if (inputs.length > 100) throw new Error('more than 100 inputs');
     if (new Set(inputs.map((i) => i.email)).size !== inputs.length) throw new Error('duplicate ids in batch');
     return inputs.map((input) => {
-      if (this.rejectEmails.has(input.email))
+      if (this.rejectEmails.has(input.email)) {
         return { key: input.key, email: input.email, ok: false, reason: 'Property values were not valid' };
+      }
       const existing = this.contacts.get(input.email);
       if (existing) {
         Object.assign(existing.properties, input.properties);
@@ -61,8 +62,9 @@ export class FakeHubSpot implements HubSpotPort {
     this.calls.changeEmails++;
     return changes.map((c) => {
       const contact = this.contacts.get(c.oldEmail);
-      if (!contact || this.contacts.has(c.newEmail))
+      if (!contact || this.contacts.has(c.newEmail)) {
         return { key: c.key, ok: false, reason: 'no contact to rename' };
+      }
       this.contacts.delete(c.oldEmail);
       this.contacts.set(c.newEmail, contact);
       return { key: c.key, ok: true };
@@ -92,8 +94,9 @@ export class FakeHubSpot implements HubSpotPort {
   async subscribe(inputs: SubscribeInput[]): Promise<EmailWriteResult[]> {
     this.calls.subscribe++;
     return inputs.map(({ email }) => {
-      if (this.optedOut.has(email) || this.marketing.get(email) === 'NOT_SUBSCRIBED')
+      if (this.optedOut.has(email) || this.marketing.get(email) === 'NOT_SUBSCRIBED') {
         this.resubscribes.push(email);
+      }
       this.marketing.set(email, 'SUBSCRIBED');
       return { email, ok: true };
     });

@@ -30,7 +30,12 @@ describe('batchByUniqueEmail', () => {
       expect(new Set(batch.map((c) => c.email)).size).toBe(batch.length);
       expect(batch.length).toBeLessThanOrEqual(2);
     }
-    expect(batches.flat().map((c) => c.key).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      batches
+        .flat()
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'd']);
     expect(batches).toHaveLength(3);
   });
 
@@ -48,8 +53,13 @@ describe('fingerprint', () => {
     expect(fingerprint(base)).not.toBe(fingerprint({ ...base, properties: { a: '1', b: '3' } }));
     expect(fingerprint(base)).not.toBe(fingerprint({ ...base, email: 'z@example.com' }));
     expect(fingerprint(base)).not.toBe(fingerprint({ ...base, consent: { state: 'optOut', reason: 'x' } }));
-    const subscribed = { ...base, consent: { state: 'subscribe' as const, legalBasis: 'CONSENT_WITH_NOTICE' as const, explanation: 'a' } };
+    const subscribed = {
+      ...base,
+      consent: { state: 'subscribe' as const, legalBasis: 'CONSENT_WITH_NOTICE' as const, explanation: 'a' },
+    };
     // The explanation text changes with wording, not with what HubSpot should hold.
-    expect(fingerprint(subscribed)).toBe(fingerprint({ ...subscribed, consent: { ...subscribed.consent, explanation: 'b' } }));
+    expect(fingerprint(subscribed)).toBe(
+      fingerprint({ ...subscribed, consent: { ...subscribed.consent, explanation: 'b' } }),
+    );
   });
 });

@@ -366,7 +366,11 @@ describe('Mailchimp source: errors', () => {
       .get('/lists/aud1/members')
       .query(true)
       .reply(200, { members: [], total_items: 0 });
-    await expect(source.memberPage(pageParams)).resolves.toEqual({ members: [], totalItems: 0, lastChanged: { first: null, last: null } });
+    await expect(source.memberPage(pageParams)).resolves.toEqual({
+      members: [],
+      totalItems: 0,
+      lastChanged: { first: null, last: null },
+    });
     expect(events.map((e) => e.status)).toEqual([500, 500, 200]);
     scope.done();
   });

@@ -17,7 +17,9 @@ describe('report rows', () => {
     expect(csvHeader()).toBe('email,source,sourceStatus,outcome,consent,reason,key');
     expect(csvLine(row)).toBe('ann@example.com,mailchimp,unsubscribed,updated,optedOut,,mailchimp:a:1');
     const tricky = { ...row, reason: 'bad "value", see\nlog', email: '=cmd()' };
-    expect(csvLine(tricky)).toBe(`'=cmd(),mailchimp,unsubscribed,updated,optedOut,"bad ""value"", see\nlog",mailchimp:a:1`);
+    expect(csvLine(tricky)).toBe(
+      `'=cmd(),mailchimp,unsubscribed,updated,optedOut,"bad ""value"", see\nlog",mailchimp:a:1`,
+    );
   });
 
   it('filters by outcome and by opt-out', () => {

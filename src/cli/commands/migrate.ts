@@ -42,8 +42,9 @@ export async function startAndMaybeFollow(
     );
     return;
   }
-  if (!params.json)
+  if (!params.json) {
     process.stdout.write(`Started run ${run.id}; following it (Ctrl-C stops following, not the run).\n`);
+  }
   await warnIfNoWorker(app);
   const reporter = createProgressReporter();
   const final = await followRun(app.store, run.id, (s) => reporter.tick(s));

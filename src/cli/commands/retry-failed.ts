@@ -17,10 +17,11 @@ export function registerRetryFailedCommand(program: Command): void {
       const app = await createApp(configFor([]));
       try {
         const run = await app.store.getRun(runId);
-        if (!run)
+        if (!run) {
           throw new RuntimeError(
             `Run ${runId} does not exist (or its data expired after the retention time).`,
           );
+        }
         await startAndMaybeFollow(app, {
           sources: run.sources,
           audiences: run.audiences,

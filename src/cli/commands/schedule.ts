@@ -49,10 +49,11 @@ export function registerScheduleCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
       }
-      if (list.length === 0)
+      if (list.length === 0) {
         process.stdout.write(
           'No schedules. Add one with: esp-sync schedule add --source … --cron "0 * * * *"\n',
         );
+      }
       for (const s of list) {
         const audiences = s.audiences.length ? ` audiences ${s.audiences.join(',')}` : '';
         process.stdout.write(

@@ -17,8 +17,9 @@ export function registerStatusCommand(program: Command): void {
         const id = runId ?? (await app.store.latestRunId());
         if (!id) throw new RuntimeError('No run yet: start one with `esp-sync migrate --source …`.');
         const s = await snapshot(app.store, id);
-        if (!s)
+        if (!s) {
           throw new RuntimeError(`Run ${id} does not exist (or its data expired after the retention time).`);
+        }
         if (opts.json) {
           process.stdout.write(
             `${JSON.stringify({ ...JSON.parse(summaryJson(s)), run: s.run, breakdown: s.breakdown })}\n`,
