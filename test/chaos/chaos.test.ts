@@ -41,7 +41,7 @@ async function expectPass(spec: ScenarioSpec): Promise<void> {
 }
 
 /** Latency on every API call, so that small runs last long enough for crashes to land mid-run. */
-const STRETCH = { latencyMs: Math.max(0, Math.round(150 - RECORDS / 100)) };
+const STRETCH = { latencyMs: Math.max(0, Math.round(200 - RECORDS / 50)) };
 
 describe(`chaos: ${RECORDS} records per source, seed ${SEED}`, () => {
   afterAll(() => {
