@@ -5,7 +5,7 @@
  * tokens refreshed with rotating refresh tokens.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
 import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.ts';
@@ -29,6 +29,14 @@ function captureLogger(level: string): { logger: Logger; lines: string[] } {
   return { logger, lines };
 }
 
+/** Credentials of our own, long and random, so a match can only be a leak (never a coincidence). */
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const CREDENTIALS = {
+  hubspot: { accessTokens: [`pat-na1-${randomUUID()}`] },
+  mailchimp: { apiKey: `${hex(16)}-us7` },
+  constantContact: { clientSecret: `cs-${hex(20)}`, refreshToken: `rt-${hex(20)}` },
+};
+
 const dataset = { mailchimp: { audiences: 2, membersPerAudience: 150 }, constantContact: { contacts: 300 } };
 
 interface Migration {
@@ -48,7 +56,13 @@ async function migrate(logger: Logger): Promise<Migration> {
     sandbox: {
       seed: 11,
       dataset,
-      constantContact: { accessTokenTtlSeconds: 1, refreshTokenMode: 'rotating' },
+      hubspot: CREDENTIALS.hubspot,
+      mailchimp: CREDENTIALS.mailchimp,
+      constantContact: {
+        ...CREDENTIALS.constantContact,
+        accessTokenTtlSeconds: 1,
+        refreshTokenMode: 'rotating',
+      },
       faults: {
         hubspot: { errorRate: 0.1, rateLimitBurst: 2 },
         mailchimp: { errorRate: 0.1 },
@@ -101,6 +115,7 @@ describe('secrets stay out of logs, Redis and reports', () => {
     try {
       expect(result.run.status).toBe('completed_with_errors');
       const env = stack.sandbox.env;
+      expect(env.MAILCHIMP_API_KEY).toBe(CREDENTIALS.mailchimp.apiKey);
       const prefix = stack.config.queuePrefix;
       const keys = ccTokenKeys(prefix);
       const finalRefresh = await redis.get(keys.refreshToken);
