@@ -58,8 +58,9 @@ describe('retention', () => {
         'cc-page',
         'write-batch',
         'subscribe-batch',
-      ])
-        {expect(names).toContain(name);}
+      ]) {
+        expect(names).toContain(name);
+      }
       const withoutRetention = jobs
         .filter(
           (j) =>
