@@ -29,7 +29,9 @@ export async function createApp(
   }
   const redis = createRedis(config.redisUrl);
   redis.on('error', (err) => logger.error({ err: err.message }, 'Redis connection error'));
-  const queues = createQueues(redis, config.queuePrefix, config.jobRetentionDays);
+  const queues = createQueues(redis, config.queuePrefix, config.jobRetentionDays, (err) =>
+    logger.warn({ err: err.message }, 'queue connection error (BullMQ reconnects on its own)'),
+  );
   const store = new RunStore(redis, config.queuePrefix);
   return {
     config,

@@ -91,7 +91,12 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string, retentionDays: number): Queues {
+export function createQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  retentionDays: number,
+  onError: (err: Error) => void = () => undefined,
+): Queues {
   const defaultJobOpts = defaultJobOptions(retentionDays);
   const byName = Object.fromEntries(
     Object.values(QUEUE_NAMES).map((name) => [
@@ -100,6 +105,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string, rete
     ]),
   ) as Record<QueueName, Queue>;
   const flow = new FlowProducer({ connection, prefix });
+  // Without listeners BullMQ prints connection errors (a Redis restart) as stack traces to the console.
+  for (const queue of Object.values(byName)) queue.on('error', onError);
+  flow.on('error', onError);
   return {
     connection,
     prefix,

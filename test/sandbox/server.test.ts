@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { Agent } from 'node:http';
 import { parseConfig } from '../../src/config/env.ts';
@@ -43,7 +44,7 @@ describe('composed sandbox', () => {
     const config = parseConfig({ ...env });
     expect(config.mailchimp).toBeTruthy();
     expect(config.constantContact).toBeTruthy();
-    expect(env.MAILCHIMP_API_KEY).toMatch(/^[0-9a-f]{32}-us\d$/);
+    expect(env.MAILCHIMP_API_KEY).toMatch(/^[^\s-]+-us\d$/);
     expect(env.MAILCHIMP_BASE_URL).toBe(`${sandbox.url}/3.0`);
     expect(env.HUBSPOT_BASE_URL).toBe(sandbox.url);
     expect(env.CONSTANT_CONTACT_BASE_URL).toBe(`${sandbox.url}/v3`);
@@ -155,30 +156,42 @@ describe('esp-sync sandbox', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const printed = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no output in time; stderr: ${err}`)), 20_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Ctrl-C')) {
-          clearTimeout(timer);
-          resolve(out);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${err}`)));
-    });
-    const url = /^export HUBSPOT_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(printed)?.[1];
-    expect(url).toBeDefined();
-    expect(printed).toMatch(/^export MAILCHIMP_API_KEY=[0-9a-f]{32}-us\d$/m);
-    expect(printed).toContain(`export MAILCHIMP_BASE_URL=${url}/3.0`);
-    expect(printed).toContain(`export CONSTANT_CONTACT_TOKEN_URL=${url}/oauth2/default/v1/token`);
-    expect(printed).toContain(`${url}/__admin/state`);
-    const state = await http.get(`${url}/__admin/state`);
-    expect(state.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    // A failed assertion must not leave the sandbox running (it would keep jest alive).
+    const stopOnFailure = setTimeout(() => child.kill('SIGKILL'), 29_000);
+    stopOnFailure.unref();
+    try {
+      await checkSandboxCommand(child);
+    } finally {
+      clearTimeout(stopOnFailure);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }, 30_000);
 });
+
+async function checkSandboxCommand(child: ChildProcessByStdio<null, Readable, Readable>): Promise<void> {
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const printed = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no output in time; stderr: ${err}`)), 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ctrl-C')) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${err}`)));
+  });
+  const url = /^export HUBSPOT_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(printed)?.[1];
+  expect(url).toBeDefined();
+  expect(printed).toMatch(/^export MAILCHIMP_API_KEY=[^\s-]+-us\d$/m);
+  expect(printed).toContain(`export MAILCHIMP_BASE_URL=${url}/3.0`);
+  expect(printed).toContain(`export CONSTANT_CONTACT_TOKEN_URL=${url}/oauth2/default/v1/token`);
+  expect(printed).toContain(`${url}/__admin/state`);
+  const state = await http.get(`${url}/__admin/state`);
+  expect(state.status).toBe(200);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+}
