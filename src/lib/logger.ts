@@ -22,7 +22,10 @@ export const REDACT_PATHS = [
   'config.headers',
 ];
 
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
+// Generous on purpose: anything shaped like an address is masked, even one no mail server would accept
+// (underscores in the domain, unicode), since those are exactly the records that end up in failure logs.
+const EMAIL =
+  /([^\s@"'<>(),;:[\]])[^\s@"'<>(),;:[\]]*@([^\s@"'<>(),;:[\].])[^\s@"'<>(),;:[\]]*\.([^\s@"'<>(),;:[\].]{2,})/gu;
 
 /** "jane.doe@example.com" → "j***@e***.com": enough to tell records apart, not enough to identify someone. */
 export function maskEmail(text: string): string {
