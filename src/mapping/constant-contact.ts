@@ -11,6 +11,8 @@ import {
 } from '../core/contact.ts';
 import type { CcContact, CcDefinitions } from '../core/ports.ts';
 import type { ConsentPolicy } from './policy.ts';
+import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
+import { isRealDate, pad2, parseTimestamp, textValue } from './values.ts';
 
 export interface CcMapContext {
   definitions: CcDefinitions;
@@ -44,8 +46,6 @@ export const CC_PROPERTY = {
 const CUSTOM_FIELD_PREFIX = 'esp_cc_cf_';
 /** HubSpot property names are at most 100 characters. */
 const MAX_PROPERTY_NAME = 100;
-/** HubSpot's limit for a string property value. */
-const MAX_VALUE_LENGTH = 65_536;
 
 export const SKIP_DELETED = 'deleted in Constant Contact: skipped by policy';
 export const SKIP_NO_EMAIL = 'no email address (SMS-only contact)';
@@ -56,37 +56,8 @@ export function ccRecordKey(contactId: string): string {
 
 // ---------- small value helpers (total: a value or undefined, never a throw) ----------
 
-// C0/C1 controls except tab and newline.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
-function clean(raw: unknown, maxLength = MAX_VALUE_LENGTH): string | undefined {
-  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
-  if (typeof raw !== 'string') return undefined;
-  let text = raw.toWellFormed().replace(CONTROL_CHARACTERS, '').trim();
-  if (text.length > maxLength) {
-    text = text.slice(0, maxLength);
-    const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
-  }
-  return text === '' ? undefined : text;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function timestamp(raw: unknown): Date | null {
-  if (typeof raw !== 'string' || !/^\s*\d{4}-\d{2}-\d{2}/.test(raw)) return null;
-  const date = new Date(raw.trim());
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-function isRealDate(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** YYYY-MM-DD from "YYYY-MM-DD[T…]", "YYYY/MM/DD" or "MM/DD/YYYY" (Constant Contact's date formats). */
@@ -125,10 +96,10 @@ function namesFor(raw: unknown, names: Map<string, string>): string | undefined 
   const seen = new Set<string>();
   for (const id of raw) {
     if (typeof id !== 'string') continue;
-    const name = clean(names.get(id) ?? id, 255);
+    const name = textValue(names.get(id) ?? id, 255);
     if (name) seen.add(name);
   }
-  return clean([...seen].join(';'));
+  return textValue([...seen].join(';'));
 }
 
 // ---------- custom fields ----------
@@ -182,7 +153,7 @@ function customFieldProperties(
     const name = names.get(field.custom_field_id);
     const def = customFields.get(field.custom_field_id);
     if (!name || !def) continue;
-    const value = isDateField(def.type) ? dateOnly(field.value) : clean(field.value);
+    const value = isDateField(def.type) ? dateOnly(field.value) : textValue(field.value);
     if (value !== undefined) out[name] = value;
   }
   return out;
@@ -190,24 +161,9 @@ function customFieldProperties(
 
 // ---------- property definitions ----------
 
-const text = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'string',
-  fieldType: 'text',
-});
-const textarea = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'string',
-  fieldType: 'textarea',
-});
-const datetime = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'datetime',
-  fieldType: 'date',
-});
+const text = textProperty;
+const textarea = textareaProperty;
+const datetime = datetimeProperty;
 
 const PERMISSION_LABELS: Record<CcPermission, string> = {
   explicit: 'Explicit',
@@ -243,7 +199,7 @@ export function ccPropertyDefinitions(definitions: CcDefinitions): PropertyDefin
   const names = ccCustomFieldPropertyNames(definitions.customFields);
   const custom = [...names].map(([id, name]): PropertyDefinition => {
     const def = definitions.customFields.get(id);
-    const label = `Constant Contact: ${clean(def?.label ?? def?.name ?? id, 200) ?? id}`;
+    const label = `Constant Contact: ${textValue(def?.label ?? def?.name ?? id, 200) ?? id}`;
     return isDateField(def?.type)
       ? { name, label, type: 'date', fieldType: 'date' }
       : { name, label, type: 'string', fieldType: 'text' };
@@ -258,8 +214,8 @@ function isPermission(value: string): value is CcPermission {
 }
 
 function evidence(email: Record<string, unknown>): string {
-  const source = clean(email.opt_in_source, 50);
-  const date = timestamp(email.opt_in_date);
+  const source = textValue(email.opt_in_source, 50);
+  const date = parseTimestamp(email.opt_in_date);
   const parts = [source ? `opt-in source: ${source}` : null, date ? date.toISOString().slice(0, 10) : null];
   const shown = parts.filter(Boolean).join(', ');
   return shown ? ` (${shown})` : '';
@@ -288,7 +244,7 @@ export function consentFor(
     case 'unsubscribed':
       return {
         state: 'optOut',
-        reason: clean(email.opt_out_reason, 255) ?? 'Unsubscribed in Constant Contact',
+        reason: textValue(email.opt_out_reason, 255) ?? 'Unsubscribed in Constant Contact',
       };
     case 'pending_confirmation':
     case 'not_set':
@@ -300,7 +256,7 @@ export function consentFor(
 // ---------- the mapper ----------
 
 function changedAt(contact: CcContact, email: Record<string, unknown>): string | null {
-  const times = [timestamp(contact.updated_at), timestamp(email.opt_out_date)].filter(
+  const times = [parseTimestamp(contact.updated_at), parseTimestamp(email.opt_out_date)].filter(
     (d): d is Date => d !== null,
   );
   if (times.length === 0) return null;
@@ -320,31 +276,31 @@ function contactProperties(
   definitions: CcDefinitions,
 ): Record<string, string> {
   const phone = Array.isArray(contact.phone_numbers)
-    ? contact.phone_numbers.filter(isRecord).find((p) => clean(p.phone_number) !== undefined)
+    ? contact.phone_numbers.filter(isRecord).find((p) => textValue(p.phone_number) !== undefined)
     : undefined;
   const address = firstRecord(contact.street_addresses);
   const candidates: Record<string, string | undefined> = {
-    firstname: clean(contact.first_name),
-    lastname: clean(contact.last_name),
-    jobtitle: clean(contact.job_title),
-    company: clean(contact.company_name),
-    phone: clean(phone?.phone_number),
-    address: clean(address?.street),
-    city: clean(address?.city),
-    state: clean(address?.state),
-    zip: clean(address?.postal_code),
-    country: clean(address?.country),
+    firstname: textValue(contact.first_name),
+    lastname: textValue(contact.last_name),
+    jobtitle: textValue(contact.job_title),
+    company: textValue(contact.company_name),
+    phone: textValue(phone?.phone_number),
+    address: textValue(address?.street),
+    city: textValue(address?.city),
+    state: textValue(address?.state),
+    zip: textValue(address?.postal_code),
+    country: textValue(address?.country),
     [CC_PROPERTY.birthday]: birthday(contact.birthday_month, contact.birthday_day),
     [CC_PROPERTY.lists]: namesFor(contact.list_memberships, definitions.lists),
     [CC_PROPERTY.tags]: namesFor(contact.taggings, definitions.tags),
-    [CC_PROPERTY.contactId]: clean(contact.contact_id),
+    [CC_PROPERTY.contactId]: textValue(contact.contact_id),
     [CC_PROPERTY.permission]: permission,
-    [CC_PROPERTY.optInSource]: clean(email.opt_in_source),
-    [CC_PROPERTY.optInDate]: timestamp(email.opt_in_date)?.toISOString(),
-    [CC_PROPERTY.optOutSource]: clean(email.opt_out_source),
-    [CC_PROPERTY.optOutDate]: timestamp(email.opt_out_date)?.toISOString(),
-    [CC_PROPERTY.optOutReason]: clean(email.opt_out_reason),
-    [CC_PROPERTY.updatedAt]: timestamp(contact.updated_at)?.toISOString(),
+    [CC_PROPERTY.optInSource]: textValue(email.opt_in_source),
+    [CC_PROPERTY.optInDate]: parseTimestamp(email.opt_in_date)?.toISOString(),
+    [CC_PROPERTY.optOutSource]: textValue(email.opt_out_source),
+    [CC_PROPERTY.optOutDate]: parseTimestamp(email.opt_out_date)?.toISOString(),
+    [CC_PROPERTY.optOutReason]: textValue(email.opt_out_reason),
+    [CC_PROPERTY.updatedAt]: parseTimestamp(contact.updated_at)?.toISOString(),
   };
   const properties: Record<string, string> = customFieldProperties(
     contact.custom_fields,
@@ -355,7 +311,7 @@ function contactProperties(
 }
 
 function describe(raw: unknown): string {
-  if (typeof raw === 'string') return JSON.stringify(clean(raw, 80) ?? '');
+  if (typeof raw === 'string') return JSON.stringify(textValue(raw, 80) ?? '');
   if (raw === undefined || raw === null) return 'none';
   return typeof raw;
 }
@@ -381,13 +337,13 @@ export function mapCcContact(contact: CcContact, ctx: CcMapContext): MappedRecor
 }
 
 function mapContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
-  const sourceId = clean(contact.contact_id, 200) ?? '';
+  const sourceId = textValue(contact.contact_id, 200) ?? '';
   const key = ccRecordKey(sourceId);
   const email = isRecord(contact.email_address) ? contact.email_address : {};
   const rawPermission =
     typeof email.permission_to_send === 'string' ? email.permission_to_send.trim().toLowerCase() : '';
   const permission = isPermission(rawPermission) ? rawPermission : null;
-  const address = clean(email.address, 320);
+  const address = textValue(email.address, 320);
   const normalized = normalizeEmail(address);
   const deleted = isDeleted(contact);
   const identity = {

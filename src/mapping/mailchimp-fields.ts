@@ -6,6 +6,7 @@
 import type { PropertyDefinition } from '../core/contact.ts';
 import { MAILCHIMP_STATUSES, type MailchimpMergeField } from '../core/ports.ts';
 import { cleanText, dateValue, monthDayValue, numberValue, textValue } from './values.ts';
+import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
 
 /** The tool's own properties (all in its property group, all prefixed esp_mc_). */
 export const MC_PROPERTY = {
@@ -24,24 +25,9 @@ export const MC_PROPERTY = {
   lastChanged: 'esp_mc_last_changed',
 } as const;
 
-const text = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'string',
-  fieldType: 'text',
-});
-const textarea = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'string',
-  fieldType: 'textarea',
-});
-const datetime = (name: string, label: string): PropertyDefinition => ({
-  name,
-  label,
-  type: 'datetime',
-  fieldType: 'date',
-});
+const text = textProperty;
+const textarea = textareaProperty;
+const datetime = datetimeProperty;
 
 export const MAILCHIMP_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
   text(MC_PROPERTY.memberId, 'Mailchimp member ID'),

@@ -45,12 +45,13 @@ export function numberValue(raw: unknown): string | undefined {
   return Number.isFinite(n) ? String(n) : undefined;
 }
 
-function isRealDate(year: number, month: number, day: number): boolean {
+/** True for a calendar date that exists (no 31 April, no 29 February outside leap years). */
+export function isRealDate(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
+export const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /**
  * A HubSpot date property value (YYYY-MM-DD, which HubSpot reads as UTC midnight) from "YYYY-MM-DD" or from
