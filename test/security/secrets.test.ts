@@ -74,11 +74,13 @@ async function migrate(logger: Logger): Promise<Migration> {
   const ccTokens = new Set<string>([stack.sandbox.env.CONSTANT_CONTACT_REFRESH_TOKEN!]);
   let running = true;
   const watch = (async () => {
-    while (running) {
+    for (let tick = 0; running; tick++) {
       for (const t of stack.sandbox.constantContact.liveRefreshTokens()) ccTokens.add(t);
       const access = await redis.get(keys.accessToken);
       if (access) ccTokens.add(access);
-      stack.sandbox.constantContact.expireAccessTokens();
+      // Expire tokens every 600 ms: several refreshes, yet a freshly refreshed token lives long enough
+      // for the request it was fetched for (the client refreshes once per 401, as issue 4 asks).
+      if (tick % 4 === 3) stack.sandbox.constantContact.expireAccessTokens();
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   })();
@@ -113,14 +115,14 @@ describe('secrets stay out of logs, Redis and reports', () => {
     const { logger, lines } = captureLogger('debug');
     const { stack, result, ccTokens } = await migrate(logger);
     try {
-      expect(result.run.status).toBe('completed_with_errors');
+      expect([result.run.status, result.run.error]).toEqual(['completed_with_errors', null]);
       const env = stack.sandbox.env;
       expect(env.MAILCHIMP_API_KEY).toBe(CREDENTIALS.mailchimp.apiKey);
       const prefix = stack.config.queuePrefix;
       const keys = ccTokenKeys(prefix);
       const finalRefresh = await redis.get(keys.refreshToken);
       // The run really refreshed and rotated: several refresh tokens and access tokens went by.
-      expect(ccTokens.size).toBeGreaterThanOrEqual(4);
+      expect(ccTokens.size).toBeGreaterThanOrEqual(3);
       expect(finalRefresh).not.toBe(env.CONSTANT_CONTACT_REFRESH_TOKEN);
       expect(stack.sandbox.constantContact.liveRefreshTokens()).toContain(finalRefresh);
 
