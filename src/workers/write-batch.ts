@@ -42,6 +42,32 @@ export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchD
   }
 }
 
+/**
+ * The outcome of one changed record: its upsert result (or none when a newer record of the same email owns
+ * the properties) and, for an opt-out, whether the opt-out was written. A failed opt-out fails the record.
+ */
+export function outcomeOf(
+  record: SourceContact,
+  upsert: ContactWriteResult | undefined,
+  isOwner: boolean,
+  optOut: { ok: boolean; reason?: string } | undefined,
+): Pick<RecordRow, 'outcome' | 'consent' | 'reason'> {
+  let outcome: RecordRow['outcome'] = 'unchanged';
+  let reason: string | null = isOwner
+    ? null
+    : 'a more recently changed record of this email set its properties';
+  if (upsert?.ok) outcome = upsert.created ? 'created' : 'updated';
+  else if (upsert) [outcome, reason] = ['failed', upsert.reason];
+  else if (isOwner) [outcome, reason] = ['failed', 'HubSpot returned no result for this record'];
+  if (record.consent.state !== 'optOut') return { outcome, consent: null, reason };
+  if (optOut?.ok) return { outcome, consent: 'optedOut', reason };
+  return {
+    outcome: 'failed',
+    consent: null,
+    reason: `opt-out not written: ${optOut?.reason ?? 'no result from HubSpot'}`,
+  };
+}
+
 async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<void> {
   const { runId, records, full } = data;
   const { store } = ctx;
@@ -99,31 +125,13 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
   let written = 0;
 
   for (const record of changed) {
-    const upsert = upserts.get(record.key);
-    let outcome: RecordRow['outcome'] = 'unchanged';
-    let reason: string | null = owners.has(record.key)
-      ? null
-      : 'a more recently changed record of this email set its properties';
-    if (upsert && upsert.ok) {
-      outcome = upsert.created ? 'created' : 'updated';
-      written++;
-    } else if (upsert && !upsert.ok) {
-      outcome = 'failed';
-      reason = upsert.reason;
-    } else if (owners.has(record.key)) {
-      outcome = 'failed';
-      reason = 'HubSpot returned no result for this record';
-    }
-
-    let consent: RecordRow['consent'] = null;
-    if (record.consent.state === 'optOut') {
-      const result = optOutResults.get(record.email);
-      if (result?.ok) consent = 'optedOut';
-      else {
-        outcome = 'failed';
-        reason = `opt-out not written: ${result?.reason ?? 'no result from HubSpot'}`;
-      }
-    }
+    const { outcome, consent, reason } = outcomeOf(
+      record,
+      upserts.get(record.key),
+      owners.has(record.key),
+      optOutResults.get(record.email),
+    );
+    if (outcome === 'created' || outcome === 'updated') written++;
 
     if (outcome === 'failed') {
       const failedRow = row(record, { outcome, consent, reason });
