@@ -53,7 +53,8 @@ export function registerDemoCommand(program: Command): void {
       const membersPerAudience = parsePositiveInt(opts.members, '--members');
       const contacts = parsePositiveInt(opts.contacts, '--contacts');
       const seed = parsePositiveInt(opts.seed, '--seed');
-      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+      // The summary says what the alerts would; set LOG_LEVEL=info to see the worker's log as well.
+      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'fatal' });
       const stack = await startLocalStack({
         queuePrefix: DEMO_PREFIX,
         redisUrl,
@@ -79,7 +80,9 @@ export function registerDemoCommand(program: Command): void {
           reporter.tick(s),
         );
         reporter.stop();
-        process.stdout.write(`${summaryText(final)}\n`);
+        process.stdout.write(
+          `${summaryText(final).replace(/esp-sync report/g, `QUEUE_PREFIX=${DEMO_PREFIX} esp-sync report`)}\n`,
+        );
         const state = stack.sandbox.hubspot.snapshot();
         process.stdout.write(
           `HubSpot (simulated) now holds ${state.contacts.length} contacts; resubscribe attempts: ${state.history.resubscribeAttempts.length}.\n`,
