@@ -108,7 +108,7 @@ describe('Mailchimp simulator through the official SDK', () => {
   });
 
   it('refuses a wrong key with 401 problem+json "API Key Invalid"', async () => {
-    const bad = await sdkClient(`${sandbox.url}/3.0`, 'ffffffffffffffffffffffffffffffff-us1');
+    const bad = await sdkClient(`${sandbox.url}/3.0`, 'wrongsandboxkey-us1');
     const err = await rejection(bad.ping.get());
     expect(err.status).toBe(401);
     expect(err.response.headers['content-type']).toContain('application/problem+json');
@@ -223,12 +223,7 @@ describe('Mailchimp simulator through the official SDK', () => {
       expect(m.last_changed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
       expect('unsubscribe_reason' in m).toBe(m.status === 'unsubscribed');
       const address = m.merge_fields.ADDRESS;
-      expect(
-        address === '' ||
-          Object.keys(address as object)
-            .sort()
-            .join(),
-      ).toBeTruthy();
+      expect(address === '' || (typeof address === 'object' && address !== null)).toBe(true);
       if (address !== '') {
         expect(Object.keys(address as object).sort()).toEqual([
           'addr1',

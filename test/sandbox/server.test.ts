@@ -42,8 +42,8 @@ describe('composed sandbox', () => {
   it('prints environment variables the worker config accepts', () => {
     const env = sandbox.env;
     const config = parseConfig({ ...env });
-    expect(config.mailchimp).toBeTruthy();
-    expect(config.constantContact).toBeTruthy();
+    expect(config.mailchimp?.baseUrl).toBe(`${sandbox.url}/3.0`);
+    expect(config.constantContact?.tokenUrl).toBe(`${sandbox.url}/oauth2/default/v1/token`);
     expect(env.MAILCHIMP_API_KEY).toMatch(/^[^\s-]+-us\d$/);
     expect(env.MAILCHIMP_BASE_URL).toBe(`${sandbox.url}/3.0`);
     expect(env.HUBSPOT_BASE_URL).toBe(sandbox.url);

@@ -17,8 +17,8 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 /** Valid values for everything a migration of both sources needs (nothing is contacted in these tests). */
 const VALID_ENV = {
-  HUBSPOT_ACCESS_TOKEN: 'pat-na1-00000000-0000-4000-8000-000000000000',
-  MAILCHIMP_API_KEY: '0123456789abcdef0123456789abcdef-us6',
+  HUBSPOT_ACCESS_TOKEN: 'test-hubspot-token',
+  MAILCHIMP_API_KEY: 'testkey-us6',
   CONSTANT_CONTACT_CLIENT_ID: 'client-id',
   CONSTANT_CONTACT_CLIENT_SECRET: 'client-secret',
   // Nothing listens here: a case that wrongly got as far as Redis fails fast with exit 3, not 2.
