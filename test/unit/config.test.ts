@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mailchimpBaseUrlFromKey, parseConfig, requireHubSpot } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/errors/index.ts';
 
-const secret = 'pat-na1-11111111-2222-3333-4444-555555555555';
+const secret = 'test-hubspot-token-not-real';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
