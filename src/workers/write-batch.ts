@@ -6,6 +6,7 @@ import type { WriteBatchData } from '../queue/queues.ts';
 import { fingerprint } from '../run/fingerprint.ts';
 import type { DeadLetter, RecordRow } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
+import { reportRunProgress } from './run-progress.ts';
 
 function row(contact: SourceContact, patch: Partial<RecordRow> & Pick<RecordRow, 'outcome'>): RecordRow {
   return {
@@ -162,6 +163,7 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
   await store.addSubscribeCandidates(runId, candidates);
   await store.setFingerprints(done);
   if (written > 0) await store.tick(runId, 'written', written);
+  await reportRunProgress(ctx, runId);
 }
 
 /**

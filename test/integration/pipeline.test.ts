@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/glo
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/env.ts';
-import { createQueues, type Queues } from '../../src/queue/queues.ts';
+import { Job } from 'bullmq';
+import { createQueues, jobId, type Queues } from '../../src/queue/queues.ts';
 import { followRun } from '../../src/run/follow.ts';
 import { startRun } from '../../src/run/start.ts';
 import { RunStore } from '../../src/run/store.ts';
@@ -160,6 +161,9 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     expect(result.run.total).toBe(2500);
     expect(result.counts).toMatchObject({ read: 2500, created: 2500, failed: 0 });
     expect(hubspot.contacts.size).toBe(2500);
+    // Bull Board shows the run's progress on its read-phase job.
+    const readPhase = await Job.fromId(queues.byName.runs, jobId(result.run.id, 'read'));
+    expect(readPhase?.progress).toBe(100);
   });
 
   async function sync() {
