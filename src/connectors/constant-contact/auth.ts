@@ -6,6 +6,7 @@ import type { ApiCallObserver } from '../../core/ports.ts';
 import { AuthError, TransientError } from '../../errors/index.ts';
 import { oauthErrorSchema, tokenResponseSchema } from './schemas.ts';
 import { createCcTokenStore } from './token-store.ts';
+import { NetworkFailure, observedRequest } from './observed.ts';
 
 export const INVALID_GRANT_MESSAGE =
   'Constant Contact refused the refresh token (invalid_grant): it was revoked, already used, or unused for 180 days. Run `esp-sync auth constant-contact` to get a new one.';
@@ -141,32 +142,19 @@ export function createCcTokenProvider(
   }
 
   async function postRefresh(refreshToken: string, asPublicClient: boolean): Promise<AxiosResponse<string>> {
-    const started = Date.now();
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     if (asPublicClient) form.set('client_id', config.clientId);
     try {
-      const res = await http.post<string>(config.tokenUrl, form.toString(), {
-        ...(asPublicClient ? {} : { auth: { username: config.clientId, password: config.clientSecret } }),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      });
-      deps.observe?.({
-        api: 'constant-contact',
-        endpoint: TOKEN_ENDPOINT,
-        status: res.status,
-        durationMs: Date.now() - started,
-      });
-      return res;
+      return await observedRequest(deps.observe, TOKEN_ENDPOINT, () =>
+        http.post<string>(config.tokenUrl, form.toString(), {
+          ...(asPublicClient ? {} : { auth: { username: config.clientId, password: config.clientSecret } }),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        }),
+      );
     } catch (err) {
-      deps.observe?.({
-        api: 'constant-contact',
-        endpoint: TOKEN_ENDPOINT,
-        status: 'network',
-        durationMs: Date.now() - started,
-      });
-      // No cause attached: an axios error carries the request config, which holds the client secret.
-      const code = axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error';
+      if (!(err instanceof NetworkFailure)) throw err;
       throw new TransientError(
-        `Could not reach Constant Contact's token endpoint (${code}); will try again.`,
+        `Could not reach Constant Contact's token endpoint (${err.code}); will try again.`,
         'token_network',
       );
     }

@@ -12,6 +12,7 @@ import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import type { CcTokenProvider } from './auth.ts';
 import { CC_THROTTLED_WAIT_MS, nextUtcMidnight } from './limits.ts';
 import { apiErrorSchema } from './schemas.ts';
+import { NetworkFailure, observedRequest } from './observed.ts';
 
 export interface CcHttpDeps {
   baseUrl: string;
@@ -144,30 +145,15 @@ export function createCcHttp(deps: CcHttpDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function send(url: string, token: string, endpoint: string): Promise<AxiosResponse<string>> {
-    const started = Date.now();
     try {
-      const res = await http.get<string>(url, {
-        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-      });
-      deps.observe?.({
-        api: 'constant-contact',
-        endpoint,
-        status: res.status,
-        durationMs: Date.now() - started,
-      });
-      return res;
+      return await observedRequest(deps.observe, endpoint, () =>
+        http.get<string>(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }),
+      );
     } catch (err) {
-      deps.observe?.({
-        api: 'constant-contact',
-        endpoint,
-        status: 'network',
-        durationMs: Date.now() - started,
-      });
-      // No cause attached: the axios error holds the request headers, Authorization included.
-      const code = axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error';
-      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      if (!(err instanceof NetworkFailure)) throw err;
+      const timedOut = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT';
       throw new TransientError(
-        `Constant Contact did not answer ${endpoint} (${timedOut ? `timeout after ${deps.timeoutMs} ms` : code}); will try again.`,
+        `Constant Contact did not answer ${endpoint} (${timedOut ? `timeout after ${deps.timeoutMs} ms` : err.code}); will try again.`,
         timedOut ? 'timeout' : 'network_error',
       );
     }
