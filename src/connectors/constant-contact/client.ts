@@ -133,7 +133,14 @@ export function parseCcBody<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** The Constant Contact v3 HTTP layer: limiter, bearer token, one 401 refresh, taxonomy errors, one retry layer. */
+/**
+ * A 401 means "refresh and try again". Another worker refreshing at the same moment can make the token we just
+ * fetched stale before our request lands, so a few refreshes are allowed before the token counts as refused; a
+ * revoked app fails sooner, at the refresh itself (invalid_grant).
+ */
+const MAX_REFRESHES_ON_401 = 3;
+
+/** The Constant Contact v3 HTTP layer: limiter, bearer token, a few 401 refreshes, taxonomy errors, one retry layer. */
 export function createCcHttp(deps: CcHttpDeps) {
   const http = axios.create({
     timeout: deps.timeoutMs,
@@ -160,13 +167,13 @@ export function createCcHttp(deps: CcHttpDeps) {
   }
 
   async function attempt<S extends z.ZodType>(url: string, endpoint: string, schema: S): Promise<z.infer<S>> {
-    for (let refreshed = false; ; refreshed = true) {
+    for (let refreshes = 0; ; refreshes++) {
       await deps.limiter.acquire();
       const token = await deps.tokens.accessToken();
       const res = await send(url, token, endpoint);
       if (res.status === 401) {
         deps.tokens.invalidate(token);
-        if (!refreshed) continue;
+        if (refreshes < MAX_REFRESHES_ON_401) continue;
         throw new AuthError(
           `Constant Contact refused a freshly refreshed access token for ${endpoint} (401). Run \`esp-sync auth constant-contact\` to authorise the app again.`,
           'constant-contact',
