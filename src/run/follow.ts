@@ -36,14 +36,18 @@ export async function followRun(
   }
 }
 
-/** Records done, the rate per second since the run started, and an ETA when the total is known. */
+/**
+ * Records done, the rate per second over the run's duration, and an ETA when the total is known. A finished run
+ * is measured until its finish time, so its rate stays what it was instead of falling as time passes.
+ */
 export function progressOf(
   s: RunSnapshot,
   now = Date.now(),
 ): { done: number; total: number | null; rate: number; etaSeconds: number | null } {
   const done = s.counts.read;
   const started = s.run.startedAt ? Date.parse(s.run.startedAt) : now;
-  const seconds = Math.max(1, (now - started) / 1000);
+  const ended = s.run.finishedAt ? Date.parse(s.run.finishedAt) : now;
+  const seconds = Math.max(1, (ended - started) / 1000);
   const rate = done / seconds;
   const total = s.run.total;
   const etaSeconds = total !== null && rate > 0 && total > done ? Math.round((total - done) / rate) : null;
