@@ -1,6 +1,10 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { LEGAL_BASES, type LegalBasis, type SourceName } from '../core/contact.ts';
 import { ConfigError } from '../errors/index.ts';
+
+// The domain words live in core; re-exported for the modules that read them with the config.
+export type { LegalBasis, SourceName };
 
 /** Variables whose values are secrets: never printed, not even in validation errors. */
 export const SECRET_VARIABLES = [
@@ -12,17 +16,6 @@ export const SECRET_VARIABLES = [
   'REDIS_URL',
   'ALERT_WEBHOOK_URL',
 ] as const;
-
-const LEGAL_BASES = [
-  'CONSENT_WITH_NOTICE',
-  'LEGITIMATE_INTEREST_CLIENT',
-  'LEGITIMATE_INTEREST_OTHER',
-  'LEGITIMATE_INTEREST_PQL',
-  'NON_GDPR',
-  'PERFORMANCE_OF_CONTRACT',
-  'PROCESS_AND_STORE',
-] as const;
-export type LegalBasis = (typeof LEGAL_BASES)[number];
 
 /** Empty strings count as "not set", as in most .env files. */
 const optionalString = z
@@ -231,8 +224,6 @@ export function loadConfig(): Config {
   loadDotenv({ quiet: true });
   return parseConfig(process.env);
 }
-
-export type SourceName = 'mailchimp' | 'constant-contact';
 
 /** Returns the HubSpot config or throws a ConfigError saying which variable to set. */
 export function requireHubSpot(config: Config): HubSpotConfig {

@@ -1,6 +1,23 @@
-import type { LegalBasis, SourceName } from '../config/env.ts';
+/** The sources this project reads contacts from. */
+export type SourceName = 'mailchimp' | 'constant-contact';
 
-export type { LegalBasis, SourceName };
+/** The APIs the project calls: both sources and the HubSpot sink. */
+export type ApiName = SourceName | 'hubspot';
+
+/**
+ * The legal bases HubSpot's subscription APIs accept for a status write:
+ * https://developers.hubspot.com/docs/api-reference/latest/communication-preferences/status/update-subscription
+ */
+export const LEGAL_BASES = [
+  'CONSENT_WITH_NOTICE',
+  'LEGITIMATE_INTEREST_CLIENT',
+  'LEGITIMATE_INTEREST_OTHER',
+  'LEGITIMATE_INTEREST_PQL',
+  'NON_GDPR',
+  'PERFORMANCE_OF_CONTRACT',
+  'PROCESS_AND_STORE',
+] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
 
 /**
  * What a source record says about marketing email, from least to most restrictive.

@@ -5,9 +5,7 @@
  * Every method may throw RateLimitedError, QuotaExhaustedError, AuthError or TransientError (after the
  * connector's own retries) for a failure of the whole call. Per-record problems come back as results.
  */
-import type { LegalBasis } from '../config/env.ts';
-import type { ApiName } from '../errors/index.ts';
-import type { PropertyDefinition, RecordKey } from './contact.ts';
+import type { ApiName, LegalBasis, PropertyDefinition, RecordKey } from './contact.ts';
 
 /** Connectors report every HTTP call here (metrics: request counts, 429s, latency per API). */
 export interface ApiCallEvent {

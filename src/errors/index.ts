@@ -1,3 +1,5 @@
+import type { ApiName } from '../core/contact.ts';
+
 /**
  * The error taxonomy. Each class is named after what the caller must do:
  * retry (TransientError), wait (RateLimitedError, QuotaExhaustedError) or stop (AuthError, ConfigError,
@@ -78,7 +80,7 @@ export class RuntimeError extends SyncError {
   readonly kind = 'runtime';
 }
 
-export type ApiName = 'hubspot' | 'mailchimp' | 'constant-contact';
+export type { ApiName };
 
 export function isSyncError(err: unknown): err is SyncError {
   return err instanceof SyncError;

@@ -1,4 +1,5 @@
-import type { Config, LegalBasis } from '../config/env.ts';
+import type { Config } from '../config/env.ts';
+import type { LegalBasis } from '../core/contact.ts';
 
 /**
  * The consent policy: the one place where the mapping tables' configurable choices live.
