@@ -1,5 +1,5 @@
 /**
- * How many contacts per second the HubSpot simulator upserts with limits off (issue 8 asks for ≥10,000/s),
+ * How many contacts per second the HubSpot simulator upserts with limits off (the target is ≥10,000/s),
  * through a real loopback HTTP server. Usage: node bench/sandbox-hubspot.ts [requests=300] [concurrency=10]
  */
 import { createServer } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * Constant Contact contact → HubSpot contact: properties, consent and the records that end here.
  * Pure and total: any input, however malformed, becomes a MappedRecord; nothing here throws.
- * The consent table (issue 4) is `consentFor` below; every row has a test in test/unit/cc-mapping.test.ts.
+ * The consent table (README, consent) is `consentFor` below; every row has a test in test/unit/cc-mapping.test.ts.
  */
 import {
   normalizeEmail,
@@ -221,7 +221,7 @@ function evidence(email: Record<string, unknown>): string {
   return shown ? ` (${shown})` : '';
 }
 
-/** The consent table of issue 4. Only explicit and implicit may ever subscribe. */
+/** The consent table (README, consent). Only explicit and implicit may ever subscribe. */
 export function consentFor(
   permission: CcPermission,
   email: Record<string, unknown>,
@@ -316,7 +316,7 @@ function describe(raw: unknown): string {
   return typeof raw;
 }
 
-/** Maps one Constant Contact contact; see the table in issue 4 and test/unit/cc-mapping.test.ts. */
+/** Maps one Constant Contact contact; see the consent table in the README and test/unit/cc-mapping.test.ts. */
 export function mapCcContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
   try {
     return mapContact(contact, ctx);

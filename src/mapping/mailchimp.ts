@@ -1,5 +1,5 @@
 /**
- * Mailchimp member → HubSpot contact: pure functions. The status table (issue 3) lives in consentFor();
+ * Mailchimp member → HubSpot contact: pure functions. The status table (README, consent) lives in consentFor();
  * its configurable choices come from the ConsentPolicy.
  */
 import { isIP } from 'node:net';

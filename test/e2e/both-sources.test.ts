@@ -1,5 +1,5 @@
 /**
- * Issue 4: Mailchimp and Constant Contact with overlapping, conflicting people. Every person ends once in
+ * Mailchimp and Constant Contact with overlapping, conflicting people. Every person ends once in
  * HubSpot in the strictest state, whatever order the runs and jobs take: the same seed is migrated in both
  * orders, in one run, and as two concurrent runs, each on a fresh sandbox and queue prefix.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 4's Constant Contact guarantees end to end: a rotated (single-use) refresh token survives a worker
+ * Constant Contact's guarantees end to end: a rotated (single-use) refresh token survives a worker
  * restart, and a `quota_exceeded` pauses the source's jobs and resumes them without losing a page.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';

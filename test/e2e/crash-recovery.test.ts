@@ -1,5 +1,5 @@
 /**
- * Issue 3: a worker process killed mid-run (SIGKILL: no cleanup at all) and a new one started finish the run
+ * A worker process killed mid-run (SIGKILL: no cleanup at all) and a new one started finish the run
  * with the same HubSpot state as an uninterrupted run of the same seed, and no record is lost.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';

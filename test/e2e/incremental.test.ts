@@ -1,5 +1,5 @@
 /**
- * Issue 5: incremental syncs. The first sync without a watermark reads everything; the next one reads and
+ * Incremental syncs. The first sync without a watermark reads everything; the next one reads and
  * writes only what changed in the sources, carries unsubscribes, email changes and resubscribes the
  * consent-safe way, and never deletes. A schedule fires syncs and skips (and counts) a firing while one runs.
  */

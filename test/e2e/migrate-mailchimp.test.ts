@@ -1,6 +1,6 @@
 /**
- * Issue 3 end to end: `migrate --source mailchimp` against the sandbox, with every status and the messy data.
- * The expected HubSpot state comes from the issue's policy table (helpers/expected.ts), not from the mapper.
+ * End to end: `migrate --source mailchimp` against the sandbox, with every status and the messy data.
+ * The expected HubSpot state comes from the README's consent table (helpers/expected.ts), not from the mapper.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { plantedDataset } from './helpers/datasets.ts';

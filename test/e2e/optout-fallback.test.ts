@@ -1,5 +1,5 @@
 /**
- * Issue 3: a portal without Marketing Hub Enterprise answers 403 to the communication-preferences batch
+ * A portal without Marketing Hub Enterprise answers 403 to the communication-preferences batch
  * endpoints. Opt-outs and subscriptions must still all be written, one address at a time, and the run says so.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';

@@ -60,7 +60,8 @@ async function sdkClient(basePath: string, apiKey: string): Promise<McClient> {
   const ApiClient = ((await import(API_CLIENT_MODULE)) as { default: new () => McClient }).default;
   const c = new ApiClient();
   c.basePath = basePath;
-  // No `server`: the SDK would rewrite "server" in the URL (facts §1.8).
+  // No `server`: the SDK would rewrite "server" in the URL
+  // (https://github.com/mailchimp/mailchimp-client-lib-codegen/issues/16).
   c.setConfig({ apiKey });
   return c;
 }

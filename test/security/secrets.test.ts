@@ -79,7 +79,7 @@ async function migrate(logger: Logger): Promise<Migration> {
       const access = await redis.get(keys.accessToken);
       if (access) ccTokens.add(access);
       // Expire tokens every 600 ms: several refreshes, yet a freshly refreshed token lives long enough
-      // for the request it was fetched for (the client refreshes once per 401, as issue 4 asks).
+      // for the request it was fetched for (the client refreshes on a 401).
       if (tick % 4 === 3) stack.sandbox.constantContact.expireAccessTokens();
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
@@ -136,7 +136,7 @@ describe('secrets stay out of logs, Redis and reports', () => {
       for (const value of secrets.values()) expect(value.length).toBeGreaterThanOrEqual(10);
 
       const dump = await dumpPrefix(redis, prefix);
-      // The refresh token legitimately lives in Redis (issue 4), and the cached access token next to it.
+      // The refresh token legitimately lives in Redis (it rotates), and the cached access token next to it.
       const tokenKeys = dump.filter((k) => k.key === keys.refreshToken || k.key === keys.accessToken);
       expect(tokenKeys.map((k) => k.key)).toContain(keys.refreshToken);
       expect(

@@ -46,7 +46,7 @@ function mappedContact(c: CcContact, context: CcMapContext = ctx) {
   return mapped.contact;
 }
 
-describe('mapCcContact consent table (issue 4)', () => {
+describe('mapCcContact consent table (README, consent)', () => {
   it('explicit → subscribe with the subscribed legal basis and the opt-in evidence', () => {
     const c = mappedContact(contact());
     expect(c.consent).toEqual({

@@ -1,6 +1,6 @@
 /**
- * zod schemas of every Constant Contact response we read (Swagger build 3.0.178, see
- * /work/shared/specs/constantcontact). Records stay loose: one odd contact fails alone in the mapper
+ * zod schemas of every Constant Contact response we read (Swagger build 3.0.178,
+ * https://api.cc.email/v3/swagger.yaml). Records stay loose: one odd contact fails alone in the mapper
  * instead of failing its page.
  */
 import { z } from 'zod';

@@ -25,8 +25,9 @@ export interface HubSpotLimiter {
 }
 
 // The SDK keeps its retry/limiter decorators in a process-wide singleton that every `new Client()` overwrites
-// (api-facts §3.10), so the process holds one Client per token and base URL, all created with the same
-// settings: no numberOfApiCallRetries, no limiterOptions. Our retry layer is the only one.
+// (https://github.com/HubSpot/hubspot-api-nodejs/issues/416), so the process holds one Client per token and
+// base URL, all created with the same settings: no numberOfApiCallRetries, no limiterOptions. Our retry layer
+// is the only one.
 const clients = new Map<string, Client>();
 
 export function hubSpotClient(config: Pick<HubSpotConfig, 'accessToken' | 'baseUrl'>): Client {

@@ -1,6 +1,7 @@
 /**
- * Contacts batch upsert by email (api-facts §3.3–3.5, §5 #1): deduplicated, one objectWriteTraceId per input,
- * per-record results from 200/207, and a whole-batch 400 split until only the bad records fail.
+ * Contacts batch upsert by email: deduplicated, one objectWriteTraceId per input, per-record results from
+ * 200/207, and a whole-batch 400 split until only the bad records fail (docs/hubspot.md says why).
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/batch/upsert-contacts
  */
 import type { Logger } from 'pino';
 import type { ContactWrite, ContactWriteResult } from '../../core/ports.ts';

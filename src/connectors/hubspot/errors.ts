@@ -1,6 +1,8 @@
 /**
  * Turns a HubSpot HTTP answer into the error taxonomy (src/errors). Pure: status, body text and headers in,
- * a verdict out, so every row of the table is a unit test (api-facts §3.6 "Other statuses", §5 #4 #15).
+ * a verdict out, so every row of the table is a unit test. Statuses and 429 bodies:
+ * https://developers.hubspot.com/docs/api-reference/error-handling and
+ * https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
  */
 import {
   AuthError,

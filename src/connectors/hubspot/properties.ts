@@ -1,6 +1,7 @@
 /**
- * The tool's contact property group and properties (api-facts §3.9). Created when missing; what is known to
- * exist is remembered for the life of the process, so only the first call of a worker costs requests.
+ * The tool's contact property group and properties (https://developers.hubspot.com/docs/api/crm/properties).
+ * Created when missing; what is known to exist is remembered for the life of the process, so only the first
+ * call of a worker costs requests.
  */
 import { z } from 'zod';
 import type { PropertyDefinition } from '../../core/contact.ts';

@@ -13,7 +13,10 @@ import { definitionsSchema, type HubSpotErrorBody, type SubscriptionDefinition }
 import type { HubSpotPaths } from './versions.ts';
 
 export const CHANNEL_QUERY = { channel: 'EMAIL' } as const;
-/** Batch size for the v4-shaped batch calls; HubSpot documents no maximum (api-facts §5 #3). */
+/**
+ * Batch size for the v4-shaped batch calls; HubSpot documents no maximum:
+ * https://developers.hubspot.com/docs/api-reference/legacy/communication-preferences/guide
+ */
 export const STATUS_BATCH_SIZE = 100;
 const SUBSCRIPTION_ID_TTL_SECONDS = 24 * 60 * 60;
 

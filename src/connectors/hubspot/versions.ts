@@ -1,5 +1,6 @@
 /**
- * Every HubSpot API version and path the sink uses, in one place (api-facts §3.1).
+ * Every HubSpot API version and path the sink uses, in one place. Versions and their end of support:
+ * https://developers.hubspot.com/docs/api-reference/latest/overview (docs/hubspot.md lists the dates).
  *
  * - CRM objects and properties default to `v3`: supported until the semantic-version sunset (Sept 2027) and
  *   free of the admin validation rules `2026-09` enforces on writes. Set a family to `2026-09` to move it.
@@ -55,7 +56,10 @@ export interface HubSpotPaths {
   statusWrite(email: string): Endpoint;
   unsubscribeAllRead(email: string): Endpoint;
   unsubscribeAllWrite(email: string): Endpoint;
-  /** Scope names for messages; v4 and the date versions name them differently (api-facts §3.8). */
+  /**
+   * Scope names for messages; v4 and the date versions name them differently:
+   * https://developers.hubspot.com/docs/api-reference/2026-03/communication-preferences/guide
+   */
   scopes: { statusRead: string; statusWrite: string; definitionsRead: string };
 }
 

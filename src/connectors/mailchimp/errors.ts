@@ -64,7 +64,8 @@ function fromStatus(status: number, err: SdkErrorShape, call: CallContext): Sync
       'mailchimp',
     );
   }
-  // A 403 without a problem body is Mailchimp's throttling signal at high volume, like a 429 (api-facts §1.2).
+  // A 403 without a problem body is Mailchimp's throttling signal at high volume, like a 429
+  // (https://mailchimp.com/developer/marketing/docs/fundamentals/).
   if (status === 429 || status === 403) {
     return new RateLimitedError(`${what}: too many connections, waiting.`, 'mailchimp', rateLimitWaitMs());
   }

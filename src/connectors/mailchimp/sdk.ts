@@ -56,7 +56,8 @@ export async function createSdkListsApi(options: {
   };
   const client = new ApiClient();
   client.basePath = options.baseUrl.replace(/\/+$/, '');
-  // No `server`: the SDK would replace the first "server" anywhere in the URL with it (api-facts §1.8).
+  // No `server`: the SDK would replace the first "server" anywhere in the URL with it
+  // (https://github.com/mailchimp/mailchimp-client-lib-codegen/issues/16).
   client.setConfig({ apiKey: options.apiKey });
   client.timeout = options.timeoutMs;
   return new ListsApi(client);

@@ -1,6 +1,6 @@
 /**
  * Constant Contact v3 simulator (/v3 contacts, lists, custom fields, tags) plus its authorization server
- * (/oauth2/...). Facts: /work/shared/api-facts.md §2; shapes: specs/constantcontact swagger (ContactResource).
+ * (/oauth2/...). Facts: docs/constant-contact.md; shapes: ContactResource in https://api.cc.email/v3/swagger.yaml.
  */
 import { json, Router, type SandboxRequest, type SandboxResponse, type VendorSim } from '../kit.ts';
 import type {

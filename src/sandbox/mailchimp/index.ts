@@ -1,6 +1,6 @@
 /**
  * Mailchimp Marketing API v3 simulator (read side of audiences and members) under /3.0.
- * Facts: /work/shared/api-facts.md §1. Writes are not simulated; tests edit members through the admin API.
+ * Facts and their sources: docs/mailchimp.md. Writes are not simulated; tests edit members through the admin API.
  */
 import { json, Router, type SandboxRequest, type SandboxResponse, type VendorSim } from '../kit.ts';
 import type { MailchimpListSeed, MailchimpMemberSeed } from '../generator/types.ts';

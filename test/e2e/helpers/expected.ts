@@ -74,7 +74,7 @@ export function mailchimpRecords(dataset: Dataset): SourceRecord[] {
 }
 
 export interface CcPolicy {
-  /** Issue 4: implicit permission subscribes unless the policy sets it to "not set". */
+  /** Implicit permission subscribes unless the policy sets it to "not set". */
   implicitSubscribes: boolean;
 }
 
