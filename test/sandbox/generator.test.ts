@@ -127,8 +127,8 @@ describe('generateDataset', () => {
     expect(new Set(hs.map((c) => norm(c.email))).size).toBe(hs.length);
   });
 
-  it('generates 100,000 records per source in a few seconds', () => {
-    const started = Date.now();
+  // Speed is the benchmark's to measure (npm run bench); this test checks only that the large sizes work.
+  it('generates 100,000 records per source', () => {
     const big = generateDataset({
       seed: 5,
       mailchimp: { audiences: 1, membersPerAudience: 100_000 },
@@ -137,7 +137,7 @@ describe('generateDataset', () => {
     });
     expect(big.mailchimp.lists[0]!.members).toHaveLength(100_000);
     expect(big.constantContact.contacts).toHaveLength(100_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(big.hubspot.contacts).toHaveLength(100_000);
   }, 20_000);
 });
 

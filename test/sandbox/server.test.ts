@@ -120,7 +120,8 @@ describe('composed sandbox', () => {
     expect(sandbox.callCounts().mailchimp.calls).toBe(0);
   });
 
-  it('serves 10,000 contacts through HubSpot batch upsert quickly with limits off', async () => {
+  // Speed is bench/sandbox-hubspot.ts's to measure; this test checks that 10,000 concurrent upserts all land.
+  it('serves 10,000 contacts through HubSpot batch upsert with limits off', async () => {
     const headers = { authorization: `Bearer ${sandbox.env.HUBSPOT_ACCESS_TOKEN}` };
     const batch = (b: number) => ({
       inputs: Array.from({ length: 100 }, (_, i) => {
@@ -128,7 +129,6 @@ describe('composed sandbox', () => {
         return { idProperty: 'email', id: email, properties: { email, firstname: `P${i}` } };
       }),
     });
-    const started = Date.now();
     for (let wave = 0; wave < 25; wave++) {
       const res = await Promise.all(
         [0, 1, 2, 3].map((k) =>
@@ -137,12 +137,8 @@ describe('composed sandbox', () => {
       );
       expect(res.every((r) => r.status === 200)).toBe(true);
     }
-    const elapsed = Date.now() - started;
-    // 10,000/s means one second; the bound leaves room for a loaded CI machine.
-    expect(elapsed).toBeLessThan(3000);
-    process.stdout.write(
-      `HubSpot batch upsert through the sandbox: ${Math.round(10_000 / (elapsed / 1000))} contacts/s\n`,
-    );
+    const written = sandbox.hubspot.snapshot().contacts.filter((c) => c.email.startsWith('perf.'));
+    expect(written).toHaveLength(10_000);
   });
 });
 
