@@ -1,53 +1,59 @@
 /**
- * Zod schemas for what HubSpot sends back (api-facts §3.4, §3.8, §3.9). Kept loose: HubSpot says every error
- * field "should be treated as optional", and unknown extra fields are ignored.
+ * Zod schemas for what HubSpot sends back. Kept loose: HubSpot says every error field "should be treated as
+ * optional" (https://developers.hubspot.com/docs/api-reference/error-handling), every optional field may come as
+ * null or be left out, unknown extra fields are ignored, and only what the sink reads is checked.
  */
 import { z } from 'zod';
+import { list, optional } from '../lenient.ts';
 
 const stringish = z.union([z.string(), z.number()]).transform(String);
 
 /** The error envelope of a 4xx/5xx, and the items of a batch's errors[]. */
 export const hubSpotErrorSchema = z.looseObject({
-  status: z.string().optional(),
-  message: z.string().optional(),
-  category: z.string().optional(),
-  subCategory: z.unknown().optional(),
-  correlationId: z.string().optional(),
-  policyName: z.string().optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
-  errors: z
-    .array(z.looseObject({ message: z.string().optional(), context: z.unknown().optional() }))
-    .optional(),
+  status: optional(z.string()),
+  message: optional(z.string()),
+  category: optional(z.string()),
+  subCategory: optional(z.unknown()),
+  correlationId: optional(z.string()),
+  policyName: optional(z.string()),
+  context: optional(z.record(z.string(), z.unknown())),
+  errors: optional(z.array(z.looseObject({ message: optional(z.string()), context: optional(z.unknown()) }))),
 });
 export type HubSpotErrorBody = z.infer<typeof hubSpotErrorSchema>;
 
 // ---------- contacts ----------
 
 export const upsertResponseSchema = z.object({
-  status: z.string().optional(),
+  status: optional(z.string()),
   results: z.array(
     z.looseObject({
       id: stringish,
-      new: z.boolean().optional(),
-      objectWriteTraceId: z.string().optional(),
-      properties: z.record(z.string(), z.string().nullable()).optional(),
+      new: optional(z.boolean()),
+      objectWriteTraceId: optional(z.string()),
+      properties: optional(z.record(z.string(), z.string().nullable())),
     }),
   ),
-  errors: z.array(hubSpotErrorSchema).optional(),
-  numErrors: z.number().optional(),
+  errors: optional(z.array(hubSpotErrorSchema)),
+  numErrors: optional(z.number()),
 });
 export type UpsertResponse = z.infer<typeof upsertResponseSchema>;
+
+/** POST …/contacts/batch/read: 200, or 207 with the addresses it found no contact for in errors[]. */
+export const batchReadResponseSchema = z.object({
+  results: list(z.looseObject({ id: stringish, properties: optional(z.record(z.string(), z.unknown())) })),
+  errors: optional(z.array(hubSpotErrorSchema)),
+});
 
 // ---------- properties ----------
 
 export const propertyListSchema = z.object({
-  results: z.array(z.looseObject({ name: z.string(), groupName: z.string().optional() })),
+  results: z.array(z.looseObject({ name: z.string(), groupName: optional(z.string()) })),
 });
 
 export const propertyBatchCreateSchema = z.object({
-  results: z.array(z.looseObject({ name: z.string() })).optional(),
-  errors: z.array(hubSpotErrorSchema).optional(),
-  numErrors: z.number().optional(),
+  results: optional(z.array(z.looseObject({ name: z.string() }))),
+  errors: optional(z.array(hubSpotErrorSchema)),
+  numErrors: optional(z.number()),
 });
 
 // ---------- communication preferences ----------
@@ -55,36 +61,36 @@ export const propertyBatchCreateSchema = z.object({
 const definitionSchema = z.looseObject({
   id: stringish,
   name: z.string(),
-  isActive: z.boolean().optional(),
-  communicationMethod: z.string().optional(),
-  businessUnitId: z.number().optional(),
+  isActive: optional(z.boolean()),
+  communicationMethod: optional(z.string()),
+  businessUnitId: optional(z.number()),
 });
 export type SubscriptionDefinition = z.infer<typeof definitionSchema>;
 
 /** v3 answers `subscriptionDefinitions`, v4 and the date versions `results`. */
 export const definitionsSchema = z
   .object({
-    results: z.array(definitionSchema).optional(),
-    subscriptionDefinitions: z.array(definitionSchema).optional(),
+    results: optional(z.array(definitionSchema)),
+    subscriptionDefinitions: optional(z.array(definitionSchema)),
   })
   .transform((body) => body.results ?? body.subscriptionDefinitions ?? []);
 
 /** One subscription status. `status` stays a plain string: an unknown value must mean "ambiguous", not a crash. */
 export const statusSchema = z.looseObject({
-  subscriberIdString: z.string().optional(),
-  subscriptionId: stringish.optional(),
-  status: z.string().optional(),
-  channel: z.string().optional(),
-  businessUnitId: z.number().optional(),
-  setStatusSuccessReason: z.string().optional(),
+  subscriberIdString: optional(z.string()),
+  subscriptionId: optional(stringish),
+  status: optional(z.string()),
+  channel: optional(z.string()),
+  businessUnitId: optional(z.number()),
+  setStatusSuccessReason: optional(z.string()),
 });
 export type StatusEntry = z.infer<typeof statusSchema>;
 
 export const wideStatusSchema = z.looseObject({
-  subscriberIdString: z.string().optional(),
-  status: z.string().optional(),
-  wideStatusType: z.string().optional(),
-  businessUnitId: z.number().optional(),
+  subscriberIdString: optional(z.string()),
+  status: optional(z.string()),
+  wideStatusType: optional(z.string()),
+  businessUnitId: optional(z.number()),
 });
 export type WideStatusEntry = z.infer<typeof wideStatusSchema>;
 
@@ -92,18 +98,16 @@ export type WideStatusEntry = z.infer<typeof wideStatusSchema>;
 const orEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => v ?? {}, schema);
 
 const batchEnvelope = {
-  status: z.string().optional(),
-  errors: z.array(hubSpotErrorSchema).optional(),
-  numErrors: z.number().optional(),
+  status: optional(z.string()),
+  errors: optional(z.array(hubSpotErrorSchema)),
+  numErrors: optional(z.number()),
 };
 
 /** POST statuses/batch/read and statuses/batch/unsubscribe-all: one entry per address with its statuses. */
 export const batchStatusesSchema = orEmpty(
   z.object({
     ...batchEnvelope,
-    results: z
-      .array(z.looseObject({ subscriberIdString: z.string(), statuses: z.array(statusSchema).default([]) }))
-      .default([]),
+    results: list(z.looseObject({ subscriberIdString: z.string(), statuses: list(statusSchema) })),
   }),
 );
 
@@ -111,29 +115,20 @@ export const batchStatusesSchema = orEmpty(
 export const batchWideStatusesSchema = orEmpty(
   z.object({
     ...batchEnvelope,
-    results: z
-      .array(
-        z.looseObject({
-          subscriberIdString: z.string(),
-          wideStatuses: z.array(wideStatusSchema).default([]),
-        }),
-      )
-      .default([]),
+    results: list(z.looseObject({ subscriberIdString: z.string(), wideStatuses: list(wideStatusSchema) })),
   }),
 );
 
 /** POST statuses/batch/write, GET statuses/{email}: a flat list of statuses. */
-export const flatStatusesSchema = orEmpty(
-  z.object({ ...batchEnvelope, results: z.array(statusSchema).default([]) }),
-);
+export const flatStatusesSchema = orEmpty(z.object({ ...batchEnvelope, results: list(statusSchema) }));
 
 /** GET statuses/{email}/unsubscribe-all: empty results mean "not opted out". */
 export const flatWideStatusesSchema = orEmpty(
-  z.object({ ...batchEnvelope, results: z.array(wideStatusSchema).default([]) }),
+  z.object({ ...batchEnvelope, results: list(wideStatusSchema) }),
 );
 
 /** Single-address writes answer one status, a list of them, or (verbose=false) nothing at all. */
 export const singleWriteSchema = z.preprocess(
   (v) => (v && typeof v === 'object' && 'results' in v ? v : { results: v ? [v] : [] }),
-  z.object({ results: z.array(statusSchema) }),
+  z.object({ results: list(statusSchema) }),
 );

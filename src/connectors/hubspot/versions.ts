@@ -44,6 +44,7 @@ function crmBase(family: 'objects' | 'properties', version: CrmVersion): string 
 export interface HubSpotPaths {
   contactsBatchUpsert: Endpoint;
   contactsBatchUpdate: Endpoint;
+  contactsBatchRead: Endpoint;
   contactPropertiesList: Endpoint;
   contactPropertiesBatchCreate: Endpoint;
   contactPropertyGroupCreate: Endpoint;
@@ -72,6 +73,7 @@ export function hubspotPaths(versions: HubSpotApiVersions = DEFAULT_HUBSPOT_VERS
   return {
     contactsBatchUpsert: endpoint('POST', `${objects}/contacts/batch/upsert`),
     contactsBatchUpdate: endpoint('POST', `${objects}/contacts/batch/update`),
+    contactsBatchRead: endpoint('POST', `${objects}/contacts/batch/read`),
     contactPropertiesList: endpoint('GET', `${properties}/contacts`),
     contactPropertiesBatchCreate: endpoint('POST', `${properties}/contacts/batch/create`),
     contactPropertyGroupCreate: endpoint('POST', `${properties}/contacts/groups`),

@@ -151,6 +151,12 @@ function handleWrite(
   const rawIdProperty = kind === 'create' ? undefined : isRecord(firstRaw) ? firstRaw.idProperty : undefined;
   const idProperty = resolveIdProperty(ctx.state, rawIdProperty);
   if (!idProperty.ok) return idProperty.response;
+  // Batch update takes record ids; only upsert accepts email as the id property.
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/batch/update-contacts
+  // https://github.com/HubSpot/hubspot-api-nodejs/issues/548
+  if (kind === 'update' && idProperty.value === 'email') {
+    return validationError('Unable to perform update/upsert by non-unique 0-1 property email');
+  }
   for (const raw of inputs.value) {
     const own = isRecord(raw) ? raw.idProperty : undefined;
     if ((own ?? undefined) !== (rawIdProperty ?? undefined)) {
