@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/env.ts';
 import { createLogger } from './lib/logger.ts';
-import { createRedis, pingRedis } from './lib/redis.ts';
+import { createRedis, maskRedisUrl, pingRedis } from './lib/redis.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
 import { RunStore } from './run/store.ts';
 import { RuntimeError } from './errors/index.ts';
@@ -24,7 +24,7 @@ export async function createApp(
 ): Promise<App> {
   if (!(await pingRedis(config.redisUrl))) {
     throw new RuntimeError(
-      'Redis does not answer at REDIS_URL. Start it (e.g. `redis-server --daemonize yes` or `docker compose up -d redis`) or point REDIS_URL at your Redis.',
+      `Redis does not answer at ${maskRedisUrl(config.redisUrl)} (REDIS_URL). Start it (e.g. \`redis-server --daemonize yes\` or \`docker compose up -d redis\`) or point REDIS_URL at your Redis.`,
     );
   }
   const redis = createRedis(config.redisUrl);

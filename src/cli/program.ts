@@ -8,6 +8,17 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
+const HELP_FOOTER = `
+Configuration comes from the environment or from a .env file in the current folder (see .env.example):
+HUBSPOT_ACCESS_TOKEN and at least one source, REDIS_URL, QUEUE_PREFIX.
+
+Exit codes:
+  0  done
+  1  the run finished with failed records (see esp-sync report RUN_ID --only failed)
+  2  configuration or usage error: one line naming the variable, option or run id to fix
+  3  runtime failure: Redis unreachable, credentials refused, --timeout reached, a crash
+  130  interrupted with Ctrl-C while waiting (the run keeps going)`;
+
 export function buildProgram(): Command {
   const program = new Command('esp-sync')
     .description(
@@ -15,6 +26,7 @@ export function buildProgram(): Command {
     )
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', HELP_FOOTER)
     .exitOverride();
   registerCommands(program);
   return program;

@@ -13,6 +13,16 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
+/** REDIS_URL as it may be shown to a person: the user name stays, the password becomes "***". */
+export function maskRedisUrl(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@([^@]*)$/is.exec(url);
+  if (!match) return url;
+  const [, scheme = '', userinfo = '', hostAndPath = ''] = match;
+  const colon = userinfo.indexOf(':');
+  const user = colon >= 0 ? userinfo.slice(0, colon) : '';
+  return `${scheme}${user}:***@${hostAndPath}`;
+}
+
 /** Answers within timeoutMs whether Redis at url is reachable. */
 export async function pingRedis(url: string, timeoutMs = 2000): Promise<boolean> {
   const redis = new Redis(url, {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +18,15 @@ const pool = new StackPool();
 let stack: LocalStack;
 let env: Record<string, string>;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // A temp cwd, so a developer's .env does not leak into the test.
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: mkdtempSync(join(tmpdir(), 'esp-cli-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -125,5 +129,64 @@ describe('esp-sync CLI against the sandbox', () => {
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/still running for mailchimp/);
     stack.startWorkers();
+  }, 60_000);
+
+  it('runs lists recent runs newest first, as text or JSON, --limit caps them', async () => {
+    const json = await cli(['runs', '--json']);
+    expect(json.code).toBe(0);
+    const entries = JSON.parse(json.stdout) as {
+      run: { id: string; status: string; createdAt: string };
+      counts: { read: number; failed: number };
+    }[];
+    // The tests above started a migration, its retry and a second migration.
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    const created = entries.map((e) => e.run.createdAt);
+    expect(created).toEqual([...created].sort().reverse());
+    const latest = JSON.parse((await cli(['status', '--json'])).stdout) as { runId: string };
+    expect(entries[0]!.run.id).toBe(latest.runId);
+    expect(entries.some((e) => e.counts.read > 0 && e.counts.failed > 0)).toBe(true);
+
+    const text = await cli(['runs', '--limit', '2']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    entries.slice(0, 2).forEach((e, i) => {
+      expect(lines[i]).toContain(e.run.id);
+      expect(lines[i]).toContain(e.run.status);
+    });
+
+    const empty = await cli(['runs'], { QUEUE_PREFIX: pool.prefix('cli-no-runs') });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^No runs yet/);
+  }, 60_000);
+
+  it('"not found" is a usage error: exit 2 with one line saying where to look', async () => {
+    for (const args of [
+      ['status', '20990101-000000-abcdef'],
+      ['report', '20990101-000000-abcdef'],
+      ['retry-failed', '20990101-000000-abcdef'],
+      ['schedule', 'remove', 'sync-nothing'],
+    ]) {
+      const r = await cli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const empty = await cli(['status'], { QUEUE_PREFIX: pool.prefix('cli-empty') });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^No run yet under QUEUE_PREFIX=test-cli-empty-/);
+  }, 60_000);
+
+  it('dashboard on a port in use: says so and exits 3 instead of hanging', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const r = await cli(['dashboard', '--no-auth', '--port', String(port)]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`127.0.0.1:${port}`);
+      expect(r.stderr).toContain('EADDRINUSE');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   }, 60_000);
 });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_COLUMNS } from '../../src/run/report.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'cli-errors-'));
@@ -126,6 +127,7 @@ describe('esp-sync: bad arguments and bad configuration', () => {
       'sync',
       'schedule',
       'status',
+      'runs',
       'report',
       'retry-failed',
       'auth',
@@ -143,6 +145,38 @@ describe('esp-sync: bad arguments and bad configuration', () => {
     for (const option of ['--lock-duration', '--stalled-interval', '--shutdown-grace']) {
       expect(r.stdout).toContain(option);
     }
+  });
+
+  it('--help mentions .env and every exit code', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('.env');
+    for (const code of ['0', '1', '2', '3']) expect(r.stdout).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
+  });
+
+  it('status --help explains its argument without pointing back at itself', async () => {
+    const r = await cli(['status', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('see `esp-sync status`');
+    expect(r.stdout).toContain('esp-sync runs');
+  });
+
+  it('report --help lists the columns the report really has', async () => {
+    const r = await cli(['report', '--help']);
+    expect(r.code).toBe(0);
+    // Commander wraps the description to the terminal's width.
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(REPORT_COLUMNS.join(', '));
+  });
+
+  it('Redis that does not answer: the URL it tried, password masked, exit 3', async () => {
+    const r = await cli(['status'], {
+      ...VALID_ENV,
+      REDIS_URL: 'redis://app:hunter2-very-secret@127.0.0.1:1/2',
+    });
+    expect(r.code).toBe(3);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]).toContain('Redis does not answer at redis://app:***@127.0.0.1:1/2');
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
   });
 
   it('--version prints the version and exits 0', async () => {

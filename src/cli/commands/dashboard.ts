@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config/env.ts';
 import { resolveAuth } from '../../dashboard/auth.ts';
-import { startDashboard } from '../../dashboard/server.ts';
+import { startDashboard, type RunningDashboard } from '../../dashboard/server.ts';
+import { errorMessage, RuntimeError } from '../../errors/index.ts';
 import { createAlerter } from '../../monitoring/alerts.ts';
 import { startNoWorkerWatch } from '../../monitoring/no-worker-watch.ts';
 import { parsePositiveInt } from '../shared.ts';
@@ -26,13 +27,21 @@ export function registerDashboardCommand(program: Command): void {
       const auth = resolveAuth(config.dashboard, { noAuth: !opts.auth, host: opts.host });
       const port = parsePositiveInt(opts.port, '--port');
       const app = await createApp(config);
-      const dashboard = await startDashboard({
-        app,
-        port,
-        host: opts.host,
-        auth,
-        readOnly: config.dashboard.readOnly,
-      });
+      let dashboard: RunningDashboard;
+      try {
+        dashboard = await startDashboard({
+          app,
+          port,
+          host: opts.host,
+          auth,
+          readOnly: config.dashboard.readOnly,
+        });
+      } catch (err) {
+        // Options were checked above, so what is left is the environment (a port in use, an address not here).
+        // Redis and the queues are open: close them, or the process would stay alive without serving anything.
+        await app.close();
+        throw new RuntimeError(errorMessage(err));
+      }
       // The dashboard is the long-lived process that can notice when no worker runs at all.
       const stopWatch = startNoWorkerWatch({
         queues: Object.values(app.queues.byName),

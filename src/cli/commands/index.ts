@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
+import { registerRunsCommand } from './runs.ts';
 import { registerSandboxCommand } from './sandbox.ts';
 import { registerScheduleCommand } from './schedule.ts';
 import { registerStatusCommand } from './status.ts';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerSyncCommand(program);
   registerScheduleCommand(program);
   registerStatusCommand(program);
+  registerRunsCommand(program);
   registerReportCommand(program);
   registerRetryFailedCommand(program);
   registerAuthCommand(program);

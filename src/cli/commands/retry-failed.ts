@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
-import { RuntimeError } from '../../errors/index.ts';
+import { ConfigError } from '../../errors/index.ts';
 import { configFor } from '../shared.ts';
 import { startAndMaybeFollow } from './migrate.ts';
 
@@ -18,8 +18,8 @@ export function registerRetryFailedCommand(program: Command): void {
       try {
         const run = await app.store.getRun(runId);
         if (!run) {
-          throw new RuntimeError(
-            `Run ${runId} does not exist (or its data expired after the retention time).`,
+          throw new ConfigError(
+            `Run ${runId} does not exist under QUEUE_PREFIX=${app.config.queuePrefix} (or its data expired after the retention time): see \`esp-sync runs\`.`,
           );
         }
         await startAndMaybeFollow(app, {

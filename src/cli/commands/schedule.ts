@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.ts';
 import { loadConfig } from '../../config/env.ts';
-import { RuntimeError } from '../../errors/index.ts';
+import { ConfigError } from '../../errors/index.ts';
 import { QUEUE_NAMES } from '../../queue/queues.ts';
 import { Schedules } from '../../run/schedules.ts';
 import { collect, configFor, parseSources, sourceOption } from '../shared.ts';
@@ -68,7 +68,7 @@ export function registerScheduleCommand(program: Command): void {
     .action(async (id: string) => {
       const app = await createApp(loadConfig());
       const removed = await withSchedules(app, (s) => s.remove(id));
-      if (!removed) throw new RuntimeError(`No schedule "${id}": see esp-sync schedule list.`);
+      if (!removed) throw new ConfigError(`No schedule "${id}": see \`esp-sync schedule list\`.`);
       process.stdout.write(`removed ${id}\n`);
     });
 }

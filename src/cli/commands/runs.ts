@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { createApp } from '../../app.ts';
+import { loadConfig } from '../../config/env.ts';
+import { progressOf } from '../../run/follow.ts';
+import type { RunStore } from '../../run/store.ts';
+import type { RunCounts, RunInfo } from '../../run/types.ts';
+import { parsePositiveInt } from '../shared.ts';
+
+export interface RunListEntry {
+  run: RunInfo;
+  counts: RunCounts;
+}
+
+/** How long a run took (or has taken so far), as "1h02m", "3m20s" or "12s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** One line per run: id, status, kind and sources, when it started, how long it took, and its main counts. */
+export function runListLine({ run, counts }: RunListEntry, now = Date.now()): string {
+  const started = run.startedAt ?? run.createdAt;
+  const ended = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  const took = run.startedAt ? formatDuration((ended - Date.parse(run.startedAt)) / 1000) : '–';
+  const total = run.total === null ? '' : `/${run.total}`;
+  const rate = progressOf({ run, counts, breakdown: {} }, now).rate.toFixed(1);
+  return [
+    run.id,
+    run.status.padEnd(21),
+    `${run.kind} ${run.sources.join('+')}`.padEnd(32),
+    `started ${started}`,
+    `took ${took}`,
+    `read ${counts.read}${total} (${rate}/s), failed ${counts.failed}`,
+  ].join('  ');
+}
+
+export async function listRunEntries(store: RunStore, limit: number): Promise<RunListEntry[]> {
+  const runs = await store.listRuns(limit);
+  return Promise.all(runs.map(async (run) => ({ run, counts: (await store.counts(run.id)).counts })));
+}
+
+export function registerRunsCommand(program: Command): void {
+  program
+    .command('runs')
+    .description('List recent runs, newest first, with their status and counts')
+    .option('--limit <n>', 'how many runs to list', '20')
+    .option('--json', 'print a JSON array of { run, counts }')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      const limit = parsePositiveInt(opts.limit, '--limit');
+      const app = await createApp(loadConfig());
+      try {
+        const entries = await listRunEntries(app.store, limit);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(entries)}\n`);
+          return;
+        }
+        if (entries.length === 0) {
+          process.stdout.write(
+            `No runs yet under QUEUE_PREFIX=${app.config.queuePrefix}: start one with \`esp-sync migrate --source …\`.\n`,
+          );
+          return;
+        }
+        for (const entry of entries) process.stdout.write(`${runListLine(entry)}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+}
