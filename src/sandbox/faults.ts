@@ -15,6 +15,20 @@ export interface FaultSettings {
   errorRate?: number;
   /** The next N requests get the vendor's 429. Setting it again replaces the remaining count. */
   rateLimitBurst?: number;
+  /**
+   * HubSpot: which limit the burst's 429s name, TEN_SECONDLY_ROLLING (default) or DAILY.
+   * https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+   */
+  rateLimitPolicy?: 'TEN_SECONDLY_ROLLING' | 'DAILY';
+  /**
+   * The next N requests get 423 Locked (HubSpot: "Locks will last for 2 seconds").
+   * https://developers.hubspot.com/docs/api-reference/error-handling
+   */
+  lockedBurst?: number;
+  /** The next N requests get 477 Migration in Progress with Retry-After (HubSpot; error-handling page above). */
+  migrationBurst?: number;
+  /** The Retry-After of those 477s, in seconds; default 30. */
+  migrationRetryAfterSeconds?: number;
   /** Share (0–1) of requests whose socket is destroyed without a response. */
   resetRate?: number;
   /** Share (0–1) of requests answered only after slowMs; the handler runs first, so writes still happen. */
@@ -31,21 +45,35 @@ export interface FaultCounters {
   rateLimited: number;
   resets: number;
   slow: number;
+  locked: number;
+  migrating: number;
 }
 
 export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'reset' }
-  | { kind: 'rateLimit' }
+  | { kind: 'rateLimit'; policy: 'TEN_SECONDLY_ROLLING' | 'DAILY' }
+  | { kind: 'locked' }
+  | { kind: 'migrating'; retryAfterSeconds: number }
   | { kind: 'error'; status: 500 | 502 | 503 }
   | { kind: 'slow'; ms: number };
 
 const ERROR_STATUSES = [500, 502, 503] as const;
-const zeroCounters = (): FaultCounters => ({ delayed: 0, errors: 0, rateLimited: 0, resets: 0, slow: 0 });
+const zeroCounters = (): FaultCounters => ({
+  delayed: 0,
+  errors: 0,
+  rateLimited: 0,
+  resets: 0,
+  slow: 0,
+  locked: 0,
+  migrating: 0,
+});
 
 interface VendorFaults {
   settings: FaultSettings;
   burstLeft: number;
+  lockedLeft: number;
+  migrationLeft: number;
   rng: Prng;
   counters: FaultCounters;
 }
@@ -70,6 +98,8 @@ export class FaultInjector {
     const make = (v: Vendor): VendorFaults => ({
       settings: {},
       burstLeft: 0,
+      lockedLeft: 0,
+      migrationLeft: 0,
       rng: new Prng((this.seed ^ hashString(`faults:${v}`)) >>> 0),
       counters: zeroCounters(),
     });
@@ -88,6 +118,8 @@ export class FaultInjector {
       const s = this.state[vendor];
       s.settings = { ...s.settings, ...patch };
       if (patch.rateLimitBurst !== undefined) s.burstLeft = patch.rateLimitBurst;
+      if (patch.lockedBurst !== undefined) s.lockedLeft = patch.lockedBurst;
+      if (patch.migrationBurst !== undefined) s.migrationLeft = patch.migrationBurst;
     }
   }
 
@@ -96,6 +128,8 @@ export class FaultInjector {
     for (const v of vendor ? [vendor] : VENDORS) {
       this.state[v].settings = {};
       this.state[v].burstLeft = 0;
+      this.state[v].lockedLeft = 0;
+      this.state[v].migrationLeft = 0;
     }
   }
 
@@ -121,7 +155,17 @@ export class FaultInjector {
     if (s.burstLeft > 0) {
       s.burstLeft--;
       s.counters.rateLimited++;
-      return { kind: 'rateLimit' };
+      return { kind: 'rateLimit', policy: s.settings.rateLimitPolicy ?? 'TEN_SECONDLY_ROLLING' };
+    }
+    if (s.lockedLeft > 0) {
+      s.lockedLeft--;
+      s.counters.locked++;
+      return { kind: 'locked' };
+    }
+    if (s.migrationLeft > 0) {
+      s.migrationLeft--;
+      s.counters.migrating++;
+      return { kind: 'migrating', retryAfterSeconds: s.settings.migrationRetryAfterSeconds ?? 30 };
     }
     if (rError < errorRate) {
       s.counters.errors++;

@@ -110,7 +110,13 @@ const hubspotError = (status: number, category: string, message: string): Sandbo
 function hubspotVendor(sim: HubSpotSim): VendorSim {
   return {
     router: sim.router,
-    tooManyRequests: () => sim.tooManyRequests(),
+    tooManyRequests: (policy) => sim.tooManyRequests(policy),
+    locked: () =>
+      hubspotError(423, 'LOCKED', 'The records are locked by another request; locks last for 2 seconds.'),
+    migrating: (retryAfterSeconds) => ({
+      ...hubspotError(477, 'MIGRATION_IN_PROGRESS', 'This account is being migrated; try again later.'),
+      headers: { 'content-type': 'application/json;charset=utf-8', 'Retry-After': String(retryAfterSeconds) },
+    }),
     serverError: (status) =>
       hubspotError(status, status === 500 ? 'INTERNAL_ERROR' : 'SERVICE_UNAVAILABLE', 'internal error'),
     notFound: (req) => hubspotError(404, 'OBJECT_NOT_FOUND', `No route for ${req.method} ${req.path}`),

@@ -98,8 +98,11 @@ export interface VendorSim {
    * or a callback the server calls once the response has been sent (to release a connection slot).
    */
   admit?(req: SandboxRequest): { reject: SandboxResponse } | { release?: () => void };
-  /** The vendor's own 429, used by fault injection. */
-  tooManyRequests(): SandboxResponse;
+  /** The vendor's own 429, used by fault injection; HubSpot names the limit (policy). */
+  tooManyRequests(policy?: 'TEN_SECONDLY_ROLLING' | 'DAILY'): SandboxResponse;
+  /** The vendor's 423 and 477 (HubSpot), used by fault injection; others answer their 503. */
+  locked?(): SandboxResponse;
+  migrating?(retryAfterSeconds: number): SandboxResponse;
   /** The vendor's own 5xx body, used by fault injection. */
   serverError(status: number): SandboxResponse;
   notFound(req: SandboxRequest): SandboxResponse;

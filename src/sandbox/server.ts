@@ -139,8 +139,11 @@ export async function startServer(parts: ServerParts, port: number, host: string
       return;
     }
     let out: SandboxResponse;
-    if (decision.kind === 'rateLimit') out = sim.tooManyRequests();
-    else if (decision.kind === 'error') out = sim.serverError(decision.status);
+    if (decision.kind === 'rateLimit') out = sim.tooManyRequests(decision.policy);
+    else if (decision.kind === 'locked') out = sim.locked?.() ?? sim.serverError(503);
+    else if (decision.kind === 'migrating') {
+      out = sim.migrating?.(decision.retryAfterSeconds) ?? sim.serverError(503);
+    } else if (decision.kind === 'error') out = sim.serverError(decision.status);
     else out = (await route(sim.router, sim, sreq)).out;
     if (decision.kind === 'slow') await sleep(decision.ms, timers);
     parts.calls.record(vendor, label, out.status);

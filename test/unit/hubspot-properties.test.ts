@@ -76,8 +76,8 @@ describe('ensureProperties', () => {
       ['esp_mailchimp_status', 'esp_sync'],
     ]);
     expect(created?.inputs[1]?.options).toEqual([
-      { label: 'Subscribed', value: 'subscribed', displayOrder: 0 },
-      { label: 'Cleaned', value: 'cleaned', displayOrder: 1 },
+      { label: 'Subscribed', value: 'subscribed', displayOrder: 0, hidden: false },
+      { label: 'Cleaned', value: 'cleaned', displayOrder: 1, hidden: false },
     ]);
 
     const calls = t.events.length;

@@ -96,7 +96,11 @@ async function createProperties(deps: PropertiesDeps, definitions: PropertyDefin
         type: d.type,
         fieldType: d.fieldType,
         groupName: deps.groupName,
-        ...(d.options ? { options: d.options.map((o, i) => ({ ...o, displayOrder: i })) } : {}),
+        // HubSpot's OptionInput requires hidden and displayOrder.
+        // https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+        ...(d.options
+          ? { options: d.options.map((o, i) => ({ ...o, displayOrder: i, hidden: false })) }
+          : {}),
       })),
     },
     schema: propertyBatchCreateSchema,

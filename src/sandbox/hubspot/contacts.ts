@@ -69,13 +69,24 @@ function checkInput(
   const { state } = ctx;
   let target: Contact | undefined;
   if (kind !== 'create' && input.id !== undefined) {
+    const id = input.id;
     if (idProperty === 'email') {
       const bad = invalidIdEmail(input.id);
       if (bad) return { input, target, problem: { kind: 'validation', errors: [bad] } };
     }
     target = findContact(state, idProperty, input.id);
+    // An upsert keyed on one of a contact's additional addresses resolves to that contact.
+    // https://github.com/rudderlabs/rudder-transformer/pull/3258
+    // It keeps its primary address: the email the input repeats is the additional one.
+    if (!target && kind === 'upsert' && idProperty === 'email') {
+      target = state.contactByAdditionalEmail(input.id);
+      if (target && input.properties.email?.toLowerCase() === input.id.toLowerCase()) {
+        const { email: _additional, ...rest } = input.properties;
+        input = { ...input, properties: rest };
+      }
+    }
     const mustExist = kind === 'update' || (kind === 'upsert' && idProperty === 'hs_object_id');
-    if (!target && mustExist) return { input, target, problem: { kind: 'notFound', id: input.id } };
+    if (!target && mustExist) return { input, target, problem: { kind: 'notFound', id } };
   }
   const properties = { ...input.properties };
   if (kind === 'upsert' && idProperty === 'email' && input.id !== undefined) {
@@ -114,6 +125,18 @@ function checkInput(
     return { input, target, problem: { kind: 'validation', errors } };
   }
   return { input, target, problem: null };
+}
+
+/** Record ids two inputs resolve to (a primary and an additional address of one contact). */
+function duplicateTargets(checked: Checked[]): string[] {
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const { target } of checked) {
+    if (!target) continue;
+    if (seen.has(target.id)) dupes.add(target.id);
+    seen.add(target.id);
+  }
+  return [...dupes];
 }
 
 function write(
@@ -168,8 +191,12 @@ function handleWrite(
 
   const claims = new Map<string, number>();
   const checked = parsed.value.map((input) => checkInput(ctx, kind, idProperty.value, input, claims));
+  const sameContact = duplicateTargets(checked);
+  if (sameContact.length > 0) return duplicateIds(sameContact);
   const failed = checked.filter((c) => c.problem !== null);
-  const partial = allTraceIdsUnique(parsed.value);
+  const byEmailWhole =
+    kind === 'upsert' && idProperty.value === 'email' && ctx.options().upsertByEmailErrors === 'whole-batch';
+  const partial = allTraceIdsUnique(parsed.value) && !byEmailWhole;
   if (failed.length > 0 && !partial) return wholeRequestError(failed[0]!.problem!);
 
   const results: Record<string, unknown>[] = [];
@@ -236,24 +263,28 @@ export function addContactBatchRoutes(router: Router, ctx: SimContext): void {
   const write = 'crm.objects.contacts.write';
   for (const base of CONTACT_BASES) {
     addRoute(router, ctx, {
+      optionalFields: true,
       method: 'POST',
       path: `${base}/batch/upsert`,
       scope: write,
       handle: (req) => handleWrite(ctx, 'upsert', req),
     });
     addRoute(router, ctx, {
+      optionalFields: true,
       method: 'POST',
       path: `${base}/batch/create`,
       scope: write,
       handle: (req) => handleWrite(ctx, 'create', req),
     });
     addRoute(router, ctx, {
+      optionalFields: true,
       method: 'POST',
       path: `${base}/batch/update`,
       scope: write,
       handle: (req) => handleWrite(ctx, 'update', req),
     });
     addRoute(router, ctx, {
+      optionalFields: true,
       method: 'POST',
       path: `${base}/batch/read`,
       scope: 'crm.objects.contacts.read',

@@ -1,6 +1,7 @@
 /** What every HubSpot route handler gets, and the wrapper that puts HubSpot's gatekeeping in front of it. */
 import type { Router, SandboxRequest, SandboxResponse } from '../kit.ts';
 import type { Guard, LimitKind } from './guard.ts';
+import { shapeOptionalFields } from './http.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { PortalState } from './state.ts';
 
@@ -22,6 +23,8 @@ export interface RouteSpec {
   path: string;
   scope: string;
   limit?: LimitKind;
+  /** The response's optional fields follow the optionalFields option (CRM objects and properties). */
+  optionalFields?: boolean;
   handle: RouteHandler;
 }
 
@@ -33,7 +36,10 @@ export function addRoute(router: Router, ctx: SimContext, spec: RouteSpec): void
     if (forbidden) return forbidden;
     const admission = ctx.guard.admit(auth.token, spec.limit ?? 'crm');
     if (!admission.ok) return admission.response;
-    const response = await spec.handle(req);
+    const answered = await spec.handle(req);
+    const response = spec.optionalFields
+      ? shapeOptionalFields(answered, ctx.options().optionalFields)
+      : answered;
     return { ...response, headers: { ...admission.headers, ...response.headers } };
   });
 }

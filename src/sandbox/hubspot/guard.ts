@@ -8,6 +8,7 @@ import type { SandboxRequest, SandboxResponse } from '../kit.ts';
 import { hsError } from './http.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { PortalState } from './state.ts';
+import { accountDay } from './usage.ts';
 
 const TEN_SECONDS = 10_000;
 const ONE_SECOND = 1_000;
@@ -127,6 +128,13 @@ export class Guard {
     return { ok: true, headers: this.headers(token, now, false) };
   }
 
+  /** The DAILY 429, as fault injection sends it. */
+  dailyLimitReached(token?: string): SandboxResponse {
+    this.state.rateLimited.DAILY++;
+    const headers = { ...this.headers(token, this.now(), true) };
+    return json(429, rateLimitBody('DAILY', 'You have reached your daily limit.'), headers);
+  }
+
   /** A TEN_SECONDLY_ROLLING 429 with headers; also what fault injection sends. */
   tooManyRequests(token?: string): SandboxResponse {
     this.state.rateLimited.TEN_SECONDLY_ROLLING++;
@@ -145,9 +153,15 @@ export class Guard {
     return window;
   }
 
-  /** Daily usage resets at midnight UTC (HubSpot: the account's time zone). */
+  /** Requests counted against the daily limit so far today. */
+  usedToday(now: number): number {
+    this.rollDay(now);
+    return this.dailyCount;
+  }
+
+  /** Daily usage resets at midnight in the account's time zone. */
   private rollDay(now: number): void {
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = accountDay(now, this.options().timeZone);
     if (day !== this.day) {
       this.day = day;
       this.dailyCount = 0;

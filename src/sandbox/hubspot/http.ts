@@ -115,3 +115,38 @@ export function isValidEmail(value: string): boolean {
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Optional fields of error bodies and batch envelopes that HubSpot may send as null instead of leaving out. */
+const OPTIONAL_ERROR_FIELDS = ['subCategory', 'context', 'errors', 'links'];
+const OPTIONAL_BATCH_FIELDS = ['numErrors', 'errors', 'links', 'requestedAt'];
+const OPTIONAL_RECORD_FIELDS = ['archivedAt', 'propertiesWithHistory'];
+
+/**
+ * Sends a response's optional fields the chosen way: `null` fills every absent optional field with null,
+ * `omit` leaves them out (and drops requested properties that have no value).
+ */
+export function shapeOptionalFields(response: SandboxResponse, mode: 'null' | 'omit'): SandboxResponse {
+  const body = response.body;
+  if (!isRecord(body)) return response;
+  const out: Record<string, unknown> = { ...body };
+  const fill = (target: Record<string, unknown>, fields: string[]) => {
+    for (const field of fields) if (!(field in target)) target[field] = null;
+  };
+  if (body.status === 'error') {
+    if (mode === 'null') fill(out, OPTIONAL_ERROR_FIELDS);
+  } else if (Array.isArray(body.results)) {
+    if (mode === 'null') fill(out, OPTIONAL_BATCH_FIELDS);
+    out.results = body.results.map((result: unknown) => {
+      if (!isRecord(result) || !isRecord(result.properties)) return result;
+      const record: Record<string, unknown> = { ...result };
+      if (mode === 'null') fill(record, OPTIONAL_RECORD_FIELDS);
+      else {
+        record.properties = Object.fromEntries(
+          Object.entries(result.properties).filter(([, value]) => value !== null),
+        );
+      }
+      return record;
+    });
+  }
+  return { ...response, body: out };
+}

@@ -20,6 +20,7 @@ import { addSearchRoutes } from './search.ts';
 import { snapshotOf } from './snapshot.ts';
 import type { HubSpotSnapshot } from './snapshot.ts';
 import { PortalState } from './state.ts';
+import { addUsageRoutes } from './usage.ts';
 
 export type { HubSpotSimOptions } from './options.ts';
 export { DEFAULT_SUBSCRIPTION_TYPES } from './options.ts';
@@ -36,8 +37,8 @@ export interface HubSpotSeedContact {
 export interface HubSpotSim {
   /** All HubSpot routes; paths outside /3.0, /v3 and /oauth2. */
   router: Router;
-  /** A TEN_SECONDLY_ROLLING 429 with rate-limit headers, for fault injection. */
-  tooManyRequests(): SandboxResponse;
+  /** A TEN_SECONDLY_ROLLING (default) or DAILY 429 with rate-limit headers, for fault injection. */
+  tooManyRequests(policy?: 'TEN_SECONDLY_ROLLING' | 'DAILY'): SandboxResponse;
   /** HubSpot's 404 body for a path no route matches. */
   unmatched(req: Pick<SandboxRequest, 'method' | 'path'>): SandboxResponse;
   /** Pre-existing contacts and statuses; not recorded in the snapshot's history. Throws on unknown properties. */
@@ -110,16 +111,24 @@ export function createHubSpotSim(initial: HubSpotSimOptions): HubSpotSim {
   addCommV3Routes(router, ctx);
   addListRoutes(router, ctx);
   addImportRoutes(router, ctx);
+  addUsageRoutes(router, ctx);
 
   return {
     router,
-    tooManyRequests: () => ctx.guard.tooManyRequests(),
+    tooManyRequests: (policy) =>
+      policy === 'DAILY' ? ctx.guard.dailyLimitReached() : ctx.guard.tooManyRequests(),
     unmatched: (req) => hsError(404, 'OBJECT_NOT_FOUND', `No HubSpot API matches ${req.method} ${req.path}`),
     seedContacts: (contacts) => seed(ctx, contacts),
     setOptions: (partial) => {
       if (partial.clock) clockOverride = partial.clock;
       const { clock: _clock, ...rest } = partial;
-      options = resolveOptions({ ...options, ...rest });
+      const current: HubSpotSimOptions = { ...options };
+      // A new tier brings its own limits unless they are given too.
+      if (rest.tier !== undefined) {
+        delete current.rateLimitPer10s;
+        delete current.dailyLimit;
+      }
+      options = resolveOptions({ ...current, ...rest });
     },
     options: () => options,
     snapshot: () => snapshotOf(ctx),

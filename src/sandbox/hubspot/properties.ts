@@ -39,6 +39,12 @@ function parseOptions(raw: unknown): PropertyOption[] | string {
     if (!isRecord(o) || typeof o.label !== 'string' || typeof o.value !== 'string') {
       return `options[${i}] needs a string label and value`;
     }
+    // OptionInput requires hidden and displayOrder.
+    // https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+    if (typeof o.hidden !== 'boolean') return `Some required fields were not set: [options[${i}].hidden]`;
+    if (typeof o.displayOrder !== 'number') {
+      return `Some required fields were not set: [options[${i}].displayOrder]`;
+    }
     if (values.has(o.value)) return `options contain the value "${o.value}" twice`;
     values.add(o.value);
     options.push({
@@ -200,36 +206,42 @@ export function addPropertyRoutes(router: Router, ctx: SimContext): void {
   const guarded = (handle: (req: SandboxRequest) => SandboxResponse) => (req: SandboxRequest) =>
     wrongObjectType(req) ?? handle(req);
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'GET',
     path: `${BASE}/groups`,
     scope: read,
     handle: guarded(() => json(200, { results: [...ctx.state.groups.values()] })),
   });
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'POST',
     path: `${BASE}/groups`,
     scope: write,
     handle: guarded((req) => handleCreateGroup(ctx, req)),
   });
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'POST',
     path: `${BASE}/batch/create`,
     scope: write,
     handle: guarded((req) => handleBatchCreate(ctx, req)),
   });
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'GET',
     path: BASE,
     scope: read,
     handle: guarded(() => json(200, { results: [...ctx.state.properties.values()].map(propertyJson) })),
   });
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'POST',
     path: BASE,
     scope: write,
     handle: guarded((req) => handleCreate(ctx, req)),
   });
   addRoute(router, ctx, {
+    optionalFields: true,
     method: 'GET',
     path: `${BASE}/:propertyName`,
     scope: read,

@@ -94,6 +94,8 @@ export interface ImportJob {
 export class PortalState {
   readonly contacts = new Map<string, Contact>();
   readonly contactsByEmail = new Map<string, Contact>();
+  /** hs_additional_emails (";"-separated, lowercased) → contact. */
+  readonly contactsByAdditionalEmail = new Map<string, Contact>();
   /** For properties with hasUniqueValue: property → value → contact id. */
   readonly uniqueIndex = new Map<string, Map<string, string>>();
   /** Built lazily per property on the first search that filters on it: property → lowercased value → ids. */
@@ -121,6 +123,7 @@ export class PortalState {
   clear(): void {
     this.contacts.clear();
     this.contactsByEmail.clear();
+    this.contactsByAdditionalEmail.clear();
     this.uniqueIndex.clear();
     this.searchIndex.clear();
     this.properties.clear();
@@ -151,6 +154,11 @@ export class PortalState {
 
   contactByEmail(email: string): Contact | undefined {
     return this.contactsByEmail.get(email.toLowerCase());
+  }
+
+  /** The contact that lists the address among its additional email addresses. */
+  contactByAdditionalEmail(email: string): Contact | undefined {
+    return this.contactsByAdditionalEmail.get(email.trim().toLowerCase());
   }
 
   contactByUnique(property: string, value: string): Contact | undefined {
@@ -212,6 +220,10 @@ export class PortalState {
       contact.email = value === '' ? null : value;
       if (contact.email) this.contactsByEmail.set(contact.email, contact);
     }
+    if (name === 'hs_additional_emails') {
+      for (const old of splitEmails(previous)) this.contactsByAdditionalEmail.delete(old);
+      for (const added of splitEmails(value)) this.contactsByAdditionalEmail.set(added, contact);
+    }
     if (this.properties.get(name)?.hasUniqueValue) {
       let index = this.uniqueIndex.get(name);
       if (!index) this.uniqueIndex.set(name, (index = new Map<string, string>()));
@@ -262,3 +274,9 @@ export class PortalState {
     return status;
   }
 }
+
+const splitEmails = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(';')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
