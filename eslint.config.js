@@ -2,7 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.tmp/', 'bin/', '*.config.js', 'eslint.config.js'] },
+  // Tool configs and CI scripts are plain JavaScript outside tsconfig.json; the type-aware rules cannot read them.
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      '.tmp/',
+      'bin/',
+      '*.config.js',
+      'eslint.config.js',
+      '.dependency-cruiser.cjs',
+      '.ci/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

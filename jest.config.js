@@ -1,3 +1,7 @@
+/**
+ * Every test: what `npx jest <file>` uses. `npm test` runs it in two halves, jest.unit.config.js (test/unit: no
+ * Redis, no network) and then jest.rest.config.js (the rest, with Redis), so a broken unit shows in seconds.
+ */
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',

@@ -93,11 +93,31 @@ describe('the layering rules', () => {
     expect(rules).toEqual(['sandbox-stands-alone: src/sandbox/hubspot/sim.ts']);
   });
 
-  it('reject a cycle', async () => {
+  it('reject a cycle of run-time imports', async () => {
     const rules = await violatedRules('cycle', {
       'src/lib/a.ts': "import { b } from './b.ts';\nexport const a = () => b;\n",
       'src/lib/b.ts': "import { a } from './a.ts';\nexport const b = () => a;\n",
     });
     expect(rules).toEqual(['no-circular: src/lib/a.ts']);
+  });
+
+  it('reject a cycle of type-only imports that leaves its folder', async () => {
+    const rules = await violatedRules('type-cycle-across', {
+      'src/run/store.ts':
+        "import type { Job } from '../queue/queues.ts';\nexport type Store = { job: Job };\n",
+      'src/queue/queues.ts':
+        "import type { Store } from '../run/store.ts';\nexport type Job = { store: Store };\n",
+    });
+    expect(rules).toEqual(['no-circular-across-folders: src/queue/queues.ts']);
+  });
+
+  it('accept a cycle of type-only imports inside one folder (a context type and what it wires)', async () => {
+    const rules = await violatedRules('type-cycle-within', {
+      'src/sandbox/context.ts':
+        "import type { Guard } from './guard.ts';\nexport type Ctx = { guard: Guard };\n",
+      'src/sandbox/guard.ts':
+        "import type { Ctx } from './context.ts';\nexport type Guard = (c: Ctx) => void;\n",
+    });
+    expect(rules).toEqual([]);
   });
 });
