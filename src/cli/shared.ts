@@ -43,6 +43,23 @@ export function parsePositiveInt(value: string, name: string): number {
   return n;
 }
 
+export const TIMEOUT_OPTION_HELP =
+  'with --wait: stop waiting after this many seconds (exit 3); the run keeps going';
+
+/** --wait and --timeout together: a time limit only means something while waiting. */
+export function waitOptions(opts: { wait?: boolean; timeout?: string }): {
+  wait: boolean;
+  timeoutSeconds: number | null;
+} {
+  if (opts.timeout !== undefined && !opts.wait) {
+    throw new ConfigError('--timeout limits --wait: add --wait, or leave --timeout out.');
+  }
+  return {
+    wait: opts.wait ?? false,
+    timeoutSeconds: opts.timeout === undefined ? null : parsePositiveInt(opts.timeout, '--timeout'),
+  };
+}
+
 export function exitCodeForStatus(status: RunStatus): ExitCode {
   if (status === 'completed') return ExitCode.Ok;
   if (status === 'completed_with_errors') return ExitCode.FinishedWithFailures;

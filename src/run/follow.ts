@@ -20,20 +20,37 @@ export async function snapshot(store: RunStore, runId: string): Promise<RunSnaps
   return { run, counts, breakdown };
 }
 
-/** Polls a run until it finishes, calling onTick with each snapshot. */
+/**
+ * Polls a run until it finishes, calling onTick with each snapshot. When `signal` aborts (a time limit, Ctrl-C)
+ * it stops following and answers the last snapshot, which is then not finished: the run itself goes on.
+ */
 export async function followRun(
   store: RunStore,
   runId: string,
   onTick: (s: RunSnapshot) => void,
   intervalMs = 1000,
+  signal?: AbortSignal,
 ): Promise<RunSnapshot> {
   for (;;) {
     const s = await snapshot(store, runId);
     if (!s) throw new Error(`Run ${runId} disappeared from Redis.`);
     onTick(s);
-    if (isFinished(s.run)) return s;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (isFinished(s.run) || signal?.aborted) return s;
+    await sleep(intervalMs, signal);
   }
+}
+
+/** Waits ms, or less when signal aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

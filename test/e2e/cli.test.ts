@@ -3,44 +3,17 @@
  * processes against the sandbox, with a worker running (here in the test process).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { generateDataset } from '../../src/sandbox/index.ts';
+import { runCli } from './helpers/cli.ts';
 import { StackPool } from './helpers/stack.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const pool = new StackPool();
 let stack: LocalStack;
 let env: Record<string, string>;
 
-function cli(
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // A temp cwd, so a developer's .env does not leak into the test.
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'esp-cli-')),
-      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { ...env, ...extraEnv });
 
 beforeAll(async () => {
   const dataset = generateDataset({

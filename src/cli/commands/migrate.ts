@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.ts';
 import type { SourceName } from '../../config/env.ts';
-import { followRun } from '../../run/follow.ts';
+import { followRun, isFinished, type RunSnapshot } from '../../run/follow.ts';
 import { startRun } from '../../run/start.ts';
 import type { RunKind } from '../../run/types.ts';
 import { createProgressReporter } from '../progress.ts';
-import { collect, configFor, exitCodeForStatus, parseSources, sourceOption } from '../shared.ts';
+import {
+  collect,
+  configFor,
+  exitCodeForStatus,
+  parseSources,
+  sourceOption,
+  TIMEOUT_OPTION_HELP,
+  waitOptions,
+} from '../shared.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { summaryJson, summaryText } from '../summary.ts';
 
 interface RunCommandOptions {
@@ -13,6 +22,7 @@ interface RunCommandOptions {
   audience?: string[];
   full?: boolean;
   wait?: boolean;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -25,6 +35,8 @@ export async function startAndMaybeFollow(
     full: boolean;
     kind: RunKind;
     wait: boolean;
+    /** With wait: stop waiting after this long (the run goes on); null waits until the run ends. */
+    timeoutSeconds?: number | null;
     json: boolean;
     retryOf?: string;
   },
@@ -46,16 +58,57 @@ export async function startAndMaybeFollow(
     process.stdout.write(`Started run ${run.id}; following it (Ctrl-C stops following, not the run).\n`);
   }
   await warnIfNoWorker(app);
-  const reporter = createProgressReporter();
-  const final = await followRun(app.store, run.id, (s) => reporter.tick(s));
-  reporter.stop();
+  const { snapshot: final, stoppedBy } = await followUntilDoneOrStopped(app, run.id, params.timeoutSeconds);
+  if (stoppedBy) {
+    if (params.json) process.stdout.write(`${summaryJson(final)}\n`);
+    const why =
+      stoppedBy === 'timeout'
+        ? `Stopped waiting after ${params.timeoutSeconds}s`
+        : 'Stopped following (Ctrl-C)';
+    const noWorker =
+      (await workerCount(app)) === 0 ? ' No worker is connected: start one with `esp-sync worker`.' : '';
+    process.stderr.write(
+      `${why}; run ${run.id} keeps going (${final.run.status}).${noWorker} Follow it again with: esp-sync status ${run.id}\n`,
+    );
+    process.exitCode = stoppedBy === 'timeout' ? ExitCode.RuntimeFailure : ExitCode.Interrupted;
+    return;
+  }
   process.stdout.write(params.json ? `${summaryJson(final)}\n` : `${summaryText(final)}\n`);
   process.exitCode = exitCodeForStatus(final.run.status);
 }
 
+/** Follows a run with a progress bar until it ends, the time limit passes, or Ctrl-C (which only stops following). */
+async function followUntilDoneOrStopped(
+  app: App,
+  runId: string,
+  timeoutSeconds: number | null | undefined,
+): Promise<{ snapshot: RunSnapshot; stoppedBy: 'timeout' | 'interrupt' | null }> {
+  const controller = new AbortController();
+  let stoppedBy: 'timeout' | 'interrupt' | null = null;
+  const stop = (why: 'timeout' | 'interrupt') => {
+    stoppedBy ??= why;
+    controller.abort();
+  };
+  const timer = timeoutSeconds ? setTimeout(() => stop('timeout'), timeoutSeconds * 1000) : null;
+  const onInterrupt = () => stop('interrupt');
+  process.once('SIGINT', onInterrupt);
+  const reporter = createProgressReporter();
+  try {
+    const snapshot = await followRun(app.store, runId, (s) => reporter.tick(s), 1000, controller.signal);
+    return { snapshot, stoppedBy: isFinished(snapshot.run) ? null : stoppedBy };
+  } finally {
+    reporter.stop();
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+function workerCount(app: App): Promise<number> {
+  return app.queues.byName.runs.getWorkersCount();
+}
+
 async function warnIfNoWorker(app: App): Promise<void> {
-  const workers = await app.queues.byName.runs.getWorkersCount();
-  if (workers === 0) {
+  if ((await workerCount(app)) === 0) {
     process.stderr.write(
       'No worker is connected yet: start one with `esp-sync worker` (the run waits for it).\n',
     );
@@ -70,9 +123,11 @@ export function registerMigrateCommand(program: Command): void {
     .option('--audience <id>', 'Mailchimp audience id (repeatable; default: every audience)', collect, [])
     .option('--full', 'ignore fingerprints and rewrite every contact (repairs)')
     .option('--wait', 'follow the run to the end and print its summary')
+    .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
     .action(async (opts: RunCommandOptions) => {
       const sources = parseSources(opts.source);
+      const { wait, timeoutSeconds } = waitOptions(opts);
       const app = await createApp(configFor(sources));
       try {
         await startAndMaybeFollow(app, {
@@ -80,7 +135,8 @@ export function registerMigrateCommand(program: Command): void {
           audiences: opts.audience ?? [],
           full: opts.full ?? false,
           kind: 'migrate',
-          wait: opts.wait ?? false,
+          wait,
+          timeoutSeconds,
           json: opts.json ?? false,
         });
       } finally {

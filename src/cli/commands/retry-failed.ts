@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { ConfigError } from '../../errors/index.ts';
-import { configFor } from '../shared.ts';
+import { configFor, TIMEOUT_OPTION_HELP, waitOptions } from '../shared.ts';
 import { startAndMaybeFollow } from './migrate.ts';
 
 export function registerRetryFailedCommand(program: Command): void {
@@ -12,8 +12,10 @@ export function registerRetryFailedCommand(program: Command): void {
     )
     .argument('<runId>', 'the run whose failures to retry')
     .option('--wait', 'follow the retry run to the end')
+    .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON')
-    .action(async (runId: string, opts: { wait?: boolean; json?: boolean }) => {
+    .action(async (runId: string, opts: { wait?: boolean; timeout?: string; json?: boolean }) => {
+      const { wait, timeoutSeconds } = waitOptions(opts);
       const app = await createApp(configFor([]));
       try {
         const run = await app.store.getRun(runId);
@@ -28,7 +30,8 @@ export function registerRetryFailedCommand(program: Command): void {
           full: true,
           kind: 'retry',
           retryOf: runId,
-          wait: opts.wait ?? false,
+          wait,
+          timeoutSeconds,
           json: opts.json ?? false,
         });
       } finally {

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
-import { collect, configFor, parseSources, sourceOption } from '../shared.ts';
+import {
+  collect,
+  configFor,
+  parseSources,
+  sourceOption,
+  TIMEOUT_OPTION_HELP,
+  waitOptions,
+} from '../shared.ts';
 import { startAndMaybeFollow } from './migrate.ts';
 
 export function registerSyncCommand(program: Command): void {
@@ -12,21 +19,32 @@ export function registerSyncCommand(program: Command): void {
     .addOption(sourceOption())
     .option('--audience <id>', 'Mailchimp audience id (repeatable; default: every audience)', collect, [])
     .option('--wait', 'follow the run to the end and print its summary')
+    .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
-    .action(async (opts: { source: string; audience?: string[]; wait?: boolean; json?: boolean }) => {
-      const sources = parseSources(opts.source);
-      const app = await createApp(configFor(sources));
-      try {
-        await startAndMaybeFollow(app, {
-          sources,
-          audiences: opts.audience ?? [],
-          full: false,
-          kind: 'sync',
-          wait: opts.wait ?? false,
-          json: opts.json ?? false,
-        });
-      } finally {
-        await app.close();
-      }
-    });
+    .action(
+      async (opts: {
+        source: string;
+        audience?: string[];
+        wait?: boolean;
+        timeout?: string;
+        json?: boolean;
+      }) => {
+        const sources = parseSources(opts.source);
+        const { wait, timeoutSeconds } = waitOptions(opts);
+        const app = await createApp(configFor(sources));
+        try {
+          await startAndMaybeFollow(app, {
+            sources,
+            audiences: opts.audience ?? [],
+            full: false,
+            kind: 'sync',
+            wait,
+            timeoutSeconds,
+            json: opts.json ?? false,
+          });
+        } finally {
+          await app.close();
+        }
+      },
+    );
 }
