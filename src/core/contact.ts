@@ -98,14 +98,27 @@ export interface PropertyDefinition {
   options?: { label: string; value: string }[];
 }
 
-/** Trims and lowercases; returns null for anything that is not a plausible single address. */
+/**
+ * The one spelling of an address every part of the tool uses as a key (the consent ledger, batches, HubSpot
+ * results): trimmed, Unicode NFC (so a composed and a decomposed "é" are one person) and lower-cased, as
+ * HubSpot stores emails in lower case.
+ */
+export function canonicalEmail(raw: string): string {
+  return raw.trim().normalize('NFC').toLowerCase();
+}
+
+/**
+ * The canonical address, or null for anything that is not a plausible single address. Format characters
+ * (zero-width spaces, bidi marks: Unicode category Cf) make a record invalid: two addresses that look the same
+ * would otherwise be two people with two consent states.
+ */
 export function normalizeEmail(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
-  const email = raw.trim().toLowerCase();
+  const email = canonicalEmail(raw);
   if (email.length > 254) return null;
-  // One @, a dot in the domain, no spaces, quotes, angle brackets or control characters.
+  // One @, a dot in the domain, no spaces, quotes, angle brackets, control or format characters.
   if (
-    !/^[^\s@"<>()[\]\\,;:\p{Cc}]+@[^\s@"<>()[\]\\,;:\p{Cc}]+\.[^\s@"<>()[\]\\,;:\p{Cc}.]{2,}$/u.test(email)
+    !/^[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+@[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+\.[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}.]{2,}$/u.test(email)
   ) {
     return null;
   }

@@ -35,7 +35,15 @@ export interface EmailChange {
   oldEmail: string;
   newEmail: string;
 }
-export type EmailChangeResult = { key: RecordKey; ok: true } | { key: RecordKey; ok: false; reason: string };
+export type EmailChangeResult =
+  | { key: RecordKey; ok: true; /** The HubSpot record that now has the new address. */ hubspotId?: string }
+  | {
+      key: RecordKey;
+      ok: false;
+      reason: string;
+      /** HubSpot has no contact at the old address: nothing to move, and writing the new one duplicates no one. */
+      oldMissing?: boolean;
+    };
 
 export type MarketingStatus = 'SUBSCRIBED' | 'NOT_SUBSCRIBED' | 'NOT_SPECIFIED';
 
@@ -45,9 +53,23 @@ export interface HubSpotConsent {
   optedOutOfAll: boolean;
   /** Status of the tool's marketing subscription type. */
   marketing: MarketingStatus;
+  /**
+   * Set when HubSpot's answer could not be read (404, an unknown status, a refused call): the state above is
+   * then the most restrictive one, and nothing may be subscribed on it.
+   */
+  unknown?: string;
+  /** HubSpot knows nothing about the address (404: no contact, no status ever set). Implies `unknown`. */
+  absent?: boolean;
 }
 
-export type EmailWriteResult = { email: string; ok: true } | { email: string; ok: false; reason: string };
+export type EmailWriteResult =
+  | {
+      email: string;
+      ok: true;
+      /** HubSpot says the write resubscribed someone who had opted out (RESUBSCRIBE_OCCURRED). */
+      resubscribed?: boolean;
+    }
+  | { email: string; ok: false; reason: string };
 
 export interface SubscribeInput {
   email: string;
@@ -61,12 +83,12 @@ export interface HubSpotPort {
   /** Batch upsert by email, at most 100 inputs; one result per input, in any order. */
   upsertContacts(inputs: ContactWrite[]): Promise<ContactWriteResult[]>;
   /**
-   * Gives existing contacts a new address (the source changed a person's email): batch update keyed by the
-   * old address. A change HubSpot refuses (no contact at the old address, new address taken) comes back ok:false
-   * and the caller writes the record by its new address instead.
+   * Gives existing contacts a new address (the source changed a person's email): reads the record ids by the
+   * old addresses, then updates those records by id. A change HubSpot refuses (no contact at the old address,
+   * new address taken) comes back ok:false with the reason.
    */
   changeEmails(changes: EmailChange[]): Promise<EmailChangeResult[]>;
-  /** Current subscription state of each address (addresses HubSpot does not know come back NOT_SPECIFIED). */
+  /** Current subscription state of each address; an answer that cannot be read comes back `unknown`. */
   readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
   /** Opts addresses out of all email. Falls back to one call per address where the batch endpoint is refused (403). */
   unsubscribeAll(emails: string[]): Promise<EmailWriteResult[]>;

@@ -10,13 +10,22 @@ export type AlertEvent =
       counts: RunCounts;
       message: string;
     }
-  | { event: 'no_worker'; queue: string; waiting: number; seconds: number; message: string };
+  | { event: 'no_worker'; queue: string; waiting: number; seconds: number; message: string }
+  | { event: ConsentAlertEvent; message: string };
+
+/**
+ * Consent problems a person must look at: HubSpot reported a resubscribe (undone at once), or opt-outs have
+ * waited for HubSpot's confirmation for more than a day (opt-out laws give days, not weeks).
+ */
+export type ConsentAlertEvent = 'resubscribe_occurred' | 'opt_outs_pending_too_long';
 
 export interface Alerter {
   /** Alerts when a run failed or finished with failed records; does nothing for a clean run. Never throws. */
   runFinished(run: RunInfo, counts: RunCounts): Promise<void>;
   /** Alerts that a queue has jobs waiting and no worker. Never throws. */
   noWorker(queue: string, waiting: number, seconds: number): Promise<void>;
+  /** Alerts about a consent problem. Never throws. */
+  consent(event: ConsentAlertEvent, message: string): Promise<void>;
 }
 
 export interface AlerterOptions {
@@ -66,6 +75,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
     async noWorker(queue, waiting, seconds) {
       const message = `Queue ${queue} has ${waiting} job(s) waiting and no worker for ${seconds}s: start one with \`esp-sync worker\`.`;
       await send({ event: 'no_worker', queue, waiting, seconds, message }, { queue });
+    },
+    async consent(event, message) {
+      await send({ event, message }, {});
     },
   };
 }

@@ -1,7 +1,7 @@
 import { FlowProducer, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { SourceContact, SourceName } from '../core/contact.ts';
 import type { MailchimpStatus } from '../core/ports.ts';
-import type { SubscribeCandidate } from '../run/store.ts';
+import type { SubscribeCandidate } from '../core/consent.ts';
 
 /** The queues, one per kind of work, so a quota pause of one API never stalls the others. */
 export const QUEUE_NAMES = {
@@ -59,6 +59,8 @@ export interface WriteBatchData {
   runId: string;
   full: boolean;
   records: SourceContact[];
+  /** HMAC of the records under the run's secret: the worker refuses batches it did not create. */
+  signature?: string;
 }
 
 export interface SubscribeBatchData {

@@ -14,16 +14,7 @@ export function runKeys(prefix: string, runId: string) {
 
 export function globalKeys(prefix: string) {
   return {
+    /** Run ids by creation time. The cross-run consent state has its own keys (src/ledger/keys.ts). */
     runs: `${prefix}:runs`,
-    /** email → JSON {recordKey: consent rank}: the last known consent of every source record, across runs. */
-    consent: `${prefix}:consent`,
-    /** email → "<changedAt>|<recordKey>" of the most recently changed record, whose properties HubSpot holds. */
-    owners: `${prefix}:owners`,
-    /** email → subscription held back until every configured source has been read once. */
-    pendingSubscriptions: `${prefix}:pending-subscriptions`,
-    /** Sources whose records have all been read at least once (a read phase of theirs completed). */
-    sourcesRead: `${prefix}:sources-read`,
-    /** recordKey → "<fingerprint> <email>" of the last successful write. */
-    fingerprints: `${prefix}:fingerprints`,
   };
 }

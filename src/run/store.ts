@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SourceName } from '../core/contact.ts';
+import type { SubscribeCandidate } from '../core/consent.ts';
+import { ADD_CANDIDATE } from '../ledger/scripts.ts';
+import { scanHash } from '../lib/redis-hash.ts';
 import { globalKeys, runKeys } from './keys.ts';
 import {
   COUNT_NAMES,
@@ -29,70 +32,6 @@ for i = 1, #ARGV, 3 do
 end
 return 1
 `;
-
-// The consent registry: remembers each source record's consent rank per email and answers the strictest.
-// ARGV: groups of (email, recordKey, rank). Returns the strictest rank per group.
-const REGISTER_CONSENT = `
-local out = {}
-for i = 1, #ARGV, 3 do
-  local raw = redis.call('HGET', KEYS[1], ARGV[i])
-  local m = raw and cjson.decode(raw) or {}
-  m[ARGV[i + 1]] = tonumber(ARGV[i + 2])
-  redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(m))
-  local strictest = 0
-  for _, r in pairs(m) do if r > strictest then strictest = r end end
-  table.insert(out, strictest)
-end
-return out
-`;
-
-// Per email, across runs and sources, the record with the newest change owns the properties; ties go to the
-// larger key so the result does not depend on job order. ARGV: groups of (email, "<changedAt>|<recordKey>"). Returns 1 = owner.
-const CLAIM_PROPERTIES = `
-local out = {}
-for i = 1, #ARGV, 2 do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not cur) or cur <= ARGV[i + 1] then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    table.insert(out, 1)
-  else
-    table.insert(out, 0)
-  end
-end
-return out
-`;
-
-// Subscription candidates of a run, one per email; further records of the same email are appended.
-const ADD_CANDIDATE = `
-for i = 1, #ARGV, 2 do
-  local raw = redis.call('HGET', KEYS[1], ARGV[i])
-  local incoming = cjson.decode(ARGV[i + 1])
-  if raw then
-    local c = cjson.decode(raw)
-    local seen = false
-    for _, k in ipairs(c.keys) do if k == incoming.keys[1] then seen = true end end
-    if not seen then
-      table.insert(c.keys, incoming.keys[1])
-      table.insert(c.fingerprints, incoming.fingerprints[1])
-    end
-    redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(c))
-  else
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  end
-end
-return 1
-`;
-
-export interface SubscribeCandidate {
-  /** The run whose records these are (set when a candidate is held back for a later run). */
-  runId?: string;
-  email: string;
-  /** The run's records asking to subscribe this email, and their fingerprints (same order). */
-  keys: string[];
-  fingerprints: string[];
-  legalBasis: string;
-  explanation: string;
-}
 
 interface StoredRow extends RecordRow {
   /** Counter fields this row added, so a rewrite can take them back. */
@@ -135,7 +74,7 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
   };
 }
 
-/** Run state in Redis: the run itself, its counters, one row per source record, dead letters, and consent. */
+/** Per-run state in Redis: the run itself, its counters, one row per source record, dead letters, timeline. */
 export class RunStore {
   readonly redis: Redis;
   readonly prefix: string;
@@ -162,10 +101,16 @@ export class RunStore {
         createdAt: now,
         notices: '[]',
         retryOf: options.retryOf ?? '',
+        // Signs the run's write batches: a job added or edited by hand (a dashboard) is refused.
+        secret: randomBytes(32).toString('base64url'),
       })
       .zadd(globalKeys(this.prefix).runs, Date.now(), id)
       .exec();
     return (await this.getRun(id))!;
+  }
+
+  async runSecret(runId: string): Promise<string | null> {
+    return this.redis.hget(this.keys(runId).info, 'secret');
   }
 
   async getRun(runId: string): Promise<RunInfo | null> {
@@ -245,7 +190,7 @@ export class RunStore {
 
   /** Every record row of a run, a chunk at a time (HSCAN: memory stays flat for big runs). */
   async *scanRows(runId: string): AsyncGenerator<RecordRow[]> {
-    for await (const chunk of this.scanHash(this.keys(runId).records)) {
+    for await (const chunk of scanHash(this.redis, this.keys(runId).records)) {
       yield chunk.map(([, v]) => stripCounters(JSON.parse(v) as StoredRow));
     }
   }
@@ -263,9 +208,25 @@ export class RunStore {
   }
 
   async *scanDeadLetters(runId: string): AsyncGenerator<DeadLetter[]> {
-    for await (const chunk of this.scanHash(this.keys(runId).dead)) {
+    for await (const chunk of scanHash(this.redis, this.keys(runId).dead)) {
       yield chunk.map(([, v]) => JSON.parse(v) as DeadLetter);
     }
+  }
+
+  /** The run's own subscription candidates of these emails (a subscribe batch writes nothing else). */
+  async subscribeCandidatesFor(runId: string, emails: string[]): Promise<Map<string, SubscribeCandidate>> {
+    const out = new Map<string, SubscribeCandidate>();
+    if (emails.length === 0) return out;
+    const values = await this.redis.hmget(this.keys(runId).subscribe, ...emails);
+    values.forEach((v, i) => {
+      if (v) out.set(emails[i]!, JSON.parse(v) as SubscribeCandidate);
+    });
+    return out;
+  }
+
+  /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */
+  async bumpCount(runId: string, field: string, by: number): Promise<void> {
+    await this.redis.hincrby(this.keys(runId).counts, field, by);
   }
 
   async addSubscribeCandidates(runId: string, candidates: SubscribeCandidate[]): Promise<void> {
@@ -275,98 +236,9 @@ export class RunStore {
   }
 
   async *scanSubscribeCandidates(runId: string): AsyncGenerator<SubscribeCandidate[]> {
-    for await (const chunk of this.scanHash(this.keys(runId).subscribe)) {
+    for await (const chunk of scanHash(this.redis, this.keys(runId).subscribe)) {
       yield chunk.map(([, v]) => JSON.parse(v) as SubscribeCandidate);
     }
-  }
-
-  /** Keeps subscriptions for a later run: not every configured source has been read yet. */
-  async holdSubscriptions(candidates: SubscribeCandidate[]): Promise<void> {
-    if (candidates.length === 0) return;
-    const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
-    await this.redis.eval(ADD_CANDIDATE, 1, globalKeys(this.prefix).pendingSubscriptions, ...args);
-  }
-
-  async *scanHeldSubscriptions(): AsyncGenerator<SubscribeCandidate[]> {
-    for await (const chunk of this.scanHash(globalKeys(this.prefix).pendingSubscriptions)) {
-      yield chunk.map(([, v]) => JSON.parse(v) as SubscribeCandidate);
-    }
-  }
-
-  async releaseHeldSubscriptions(emails: string[]): Promise<void> {
-    if (emails.length > 0) await this.redis.hdel(globalKeys(this.prefix).pendingSubscriptions, ...emails);
-  }
-
-  /** Records that every record of these sources has now been read at least once. */
-  async markSourcesRead(sources: string[]): Promise<void> {
-    if (sources.length > 0) await this.redis.sadd(globalKeys(this.prefix).sourcesRead, ...sources);
-  }
-
-  async sourcesRead(): Promise<string[]> {
-    return this.redis.smembers(globalKeys(this.prefix).sourcesRead);
-  }
-
-  /** Stores each record's consent rank and answers, per email, the strictest rank any source record holds. */
-  async registerConsent(
-    entries: { email: string; key: string; rank: number }[],
-  ): Promise<Map<string, number>> {
-    if (entries.length === 0) return new Map();
-    const args = entries.flatMap((e) => [e.email, e.key, String(e.rank)]);
-    const out = (await this.redis.eval(
-      REGISTER_CONSENT,
-      1,
-      globalKeys(this.prefix).consent,
-      ...args,
-    )) as number[];
-    return new Map(entries.map((e, i) => [e.email, out[i] ?? 2]));
-  }
-
-  /** The strictest known consent rank per email (missing emails are absent from the map). */
-  async strictestConsent(emails: string[]): Promise<Map<string, number>> {
-    if (emails.length === 0) return new Map();
-    const values = await this.redis.hmget(globalKeys(this.prefix).consent, ...emails);
-    const out = new Map<string, number>();
-    values.forEach((v, i) => {
-      if (!v) return;
-      const ranks = Object.values(JSON.parse(v) as Record<string, number>);
-      out.set(emails[i]!, Math.max(...ranks));
-    });
-    return out;
-  }
-
-  /** Which of these records own their email's properties (the most recently changed record, across runs). */
-  async claimProperties(
-    entries: { email: string; key: string; changedAt: string | null }[],
-  ): Promise<Set<string>> {
-    if (entries.length === 0) return new Set();
-    const args = entries.flatMap((e) => [e.email, `${e.changedAt ?? ''}|${e.key}`]);
-    const out = (await this.redis.eval(
-      CLAIM_PROPERTIES,
-      1,
-      globalKeys(this.prefix).owners,
-      ...args,
-    )) as number[];
-    return new Set(entries.filter((_, i) => out[i] === 1).map((e) => e.key));
-  }
-
-  async getFingerprints(keys: string[]): Promise<Map<string, { fingerprint: string; email: string }>> {
-    if (keys.length === 0) return new Map();
-    const values = await this.redis.hmget(globalKeys(this.prefix).fingerprints, ...keys);
-    const out = new Map<string, { fingerprint: string; email: string }>();
-    values.forEach((v, i) => {
-      if (!v) return;
-      const space = v.indexOf(' ');
-      out.set(keys[i]!, { fingerprint: v.slice(0, space), email: v.slice(space + 1) });
-    });
-    return out;
-  }
-
-  async setFingerprints(entries: { key: string; fingerprint: string; email: string }[]): Promise<void> {
-    if (entries.length === 0) return;
-    await this.redis.hset(
-      globalKeys(this.prefix).fingerprints,
-      Object.fromEntries(entries.map((e) => [e.key, `${e.fingerprint} ${e.email}`])),
-    );
   }
 
   async setContext(runId: string, name: string, value: unknown): Promise<void> {
@@ -412,17 +284,6 @@ export class RunStore {
         await this.redis.zrem(globalKeys(this.prefix).runs, id);
       }
     }
-  }
-
-  private async *scanHash(key: string): AsyncGenerator<[string, string][]> {
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', '500');
-      cursor = next;
-      const pairs: [string, string][] = [];
-      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-      if (pairs.length > 0) yield pairs;
-    } while (cursor !== '0');
   }
 }
 

@@ -8,8 +8,10 @@ import { createMailchimpSource } from '../connectors/mailchimp/index.ts';
 import { policyFromConfig, type ConsentPolicy } from '../mapping/policy.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { RunStore } from '../run/store.ts';
+import { AddressLocks } from '../ledger/address-locks.ts';
+import { ConsentLedger } from '../ledger/ledger.ts';
 import { errorMessage } from '../errors/index.ts';
-import { createAlerter } from '../monitoring/alerts.ts';
+import { createAlerter, type ConsentAlertEvent } from '../monitoring/alerts.ts';
 import { createMetricsRecorder } from '../monitoring/metrics.ts';
 import { reportRunFinished } from '../monitoring/run-finished.ts';
 
@@ -18,9 +20,15 @@ export interface WorkerContext {
   config: Config;
   redis: Redis;
   store: RunStore;
+  /** Cross-run consent state: per-record consent, owners, fingerprints, held subscriptions, pending opt-outs. */
+  ledger: ConsentLedger;
+  /** Opt-out writes and read-then-subscribe of one address never interleave across processes. */
+  addressLocks: AddressLocks;
   queues: Queues;
   logger: Logger;
   policy: ConsentPolicy;
+  /** Alerts about consent (a resubscribe HubSpot reported, opt-outs pending too long); never throws. */
+  consentAlert(event: ConsentAlertEvent, message: string): Promise<void>;
   /** Adds a finished run to the metrics and alerts when it failed or has failures; never throws. */
   runFinished(runId: string): Promise<void>;
   hubspot(): HubSpotPort;
@@ -58,9 +66,12 @@ export function createWorkerContext(deps: {
     config,
     redis,
     store: deps.store,
+    ledger: new ConsentLedger(redis, config.queuePrefix),
+    addressLocks: new AddressLocks(redis, config.queuePrefix),
     queues: deps.queues,
     logger,
     policy: policyFromConfig(config),
+    consentAlert: (event, message) => alerter.consent(event, message),
     runFinished: (runId) =>
       reportRunFinished({ redis, prefix: config.queuePrefix, store: deps.store, alerter, logger }, runId),
     hubspot: () => (hubspot ??= createHubSpotSink(requireHubSpot(config), common)),

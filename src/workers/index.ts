@@ -13,7 +13,9 @@ import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
 import { processMailchimpPage } from './mailchimp-page.ts';
 import { processReadPhase } from './read-phase.ts';
-import { processSubscribeBatch, processSubscribePhase } from './subscribe.ts';
+import { processSubscribePhase } from './subscribe.ts';
+import { processSubscribeBatch } from './subscribe-batch.ts';
+import { PENDING_OPT_OUTS_JOB, processPendingOptOuts } from './opt-outs.ts';
 import { processWriteBatch } from './write-batch.ts';
 import { processScheduledSync } from './scheduled-sync.ts';
 import { SCHEDULED_SYNC_JOB } from '../run/schedules.ts';
@@ -28,6 +30,7 @@ const HANDLERS: Record<string, Handler> = {
   'cc-page': processCcPage,
   'write-batch': processWriteBatch,
   'subscribe-batch': processSubscribeBatch,
+  [PENDING_OPT_OUTS_JOB]: processPendingOptOuts,
   [SCHEDULED_SYNC_JOB]: processScheduledSync,
 };
 

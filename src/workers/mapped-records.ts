@@ -3,6 +3,7 @@ import { jobId, QUEUE_NAMES, type ParentRef, type WriteBatchData } from '../queu
 import type { RecordRow } from '../run/types.ts';
 import { batchByUniqueEmail } from './batching.ts';
 import type { WorkerContext } from './context.ts';
+import { runSecretOf, signRecords } from './job-signature.ts';
 
 /**
  * Takes a mapped page: records that end here (skipped by policy, failed mapping) get their row now; contacts
@@ -32,13 +33,31 @@ export async function dispatchMappedPage(
     });
   }
   await ctx.store.recordRows(runId, rows);
+  await withdrawSkipped(ctx, mapped);
   const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
   const batches = batchByUniqueEmail(contacts);
+  const secret = await runSecretOf(ctx, runId);
   await hubspot.addBulk(
     batches.map((records, i) => ({
       name: 'write-batch',
-      data: { runId, full, records } satisfies WriteBatchData,
+      data: { runId, full, records, signature: signRecords(secret, runId, records) } satisfies WriteBatchData,
       opts: { jobId: jobId(runId, 'w', pageId, i), parent, ignoreDependencyOnFailure: true },
     })),
+  );
+}
+
+/**
+ * An archived or deleted record no longer asks for anything: it takes back its own earlier "subscribe" (a
+ * subscription held for a later run is not written), at its current address and at its last written one.
+ */
+async function withdrawSkipped(ctx: WorkerContext, mapped: MappedRecord[]): Promise<void> {
+  const skipped = mapped.filter((r) => r.kind === 'skipped');
+  if (skipped.length === 0) return;
+  const lastWrites = await ctx.ledger.lastWrites(skipped.map((r) => r.key));
+  await ctx.ledger.withdraw(
+    skipped.flatMap((r) => {
+      const emails = new Set([r.email, lastWrites.get(r.key)?.email].filter((e): e is string => !!e));
+      return [...emails].map((email) => ({ email, key: r.key }));
+    }),
   );
 }

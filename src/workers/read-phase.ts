@@ -21,6 +21,7 @@ import {
 import type { WorkerContext } from './context.ts';
 import { enqueueRetryBatches } from './retry-failed.ts';
 import { serializeDefinitions } from './cc-page.ts';
+import { enqueuePendingOptOuts } from './opt-outs.ts';
 
 /**
  * The read phase of a run: makes sure HubSpot has the tool's properties, then queues the first page of every
@@ -37,6 +38,8 @@ export async function processReadPhase(
     const run = await ctx.store.getRun(runId);
     if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
+    // Opt-outs earlier runs could not get confirmed go first, in every run.
+    await enqueuePendingOptOuts(ctx, run.id, parent);
     if (run.kind === 'retry') {
       await enqueueRetryBatches(ctx, run, parent);
     } else {
@@ -67,10 +70,20 @@ async function sinceFor(ctx: WorkerContext, run: RunInfo, scope: string): Promis
 async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef): Promise<void> {
   const mailchimp = ctx.mailchimp();
   const before = await planTime(ctx, run);
+  const all = await mailchimp.listAudiences();
   const audiences =
-    run.audiences.length > 0
-      ? await Promise.all(run.audiences.map((id) => mailchimp.getAudience(id)))
-      : await mailchimp.listAudiences();
+    run.audiences.length > 0 ? await Promise.all(run.audiences.map((id) => mailchimp.getAudience(id))) : all;
+  // Held subscriptions wait until every audience of the account has been read once, not just these.
+  await ctx.store.setContext(
+    run.id,
+    'mailchimp:allAudiences',
+    all.map((a) => a.id),
+  );
+  await addReadScopes(
+    ctx,
+    run.id,
+    audiences.map((a) => `mailchimp:${a.id}`),
+  );
   const queue = ctx.queues.byName[QUEUE_NAMES.mailchimp];
   for (const audience of audiences) {
     const mergeFields = await mailchimp.mergeFields(audience.id);
@@ -101,6 +114,7 @@ async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: Par
   const definitions = await ctx.constantContact().definitions();
   await ctx.hubspot().ensureProperties(ccPropertyDefinitions(definitions));
   await ctx.store.setContext(run.id, 'constant-contact', serializeDefinitions(definitions));
+  await addReadScopes(ctx, run.id, ['constant-contact']);
   await ctx.store.setContext(run.id, `watermark:${CONSTANT_CONTACT_SCOPE}`, await planTime(ctx, run));
   const since = await sinceFor(ctx, run, CONSTANT_CONTACT_SCOPE);
   const sinceIso = since ? new Date(since).toISOString() : undefined;
@@ -118,4 +132,10 @@ async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: Par
       opts: { jobId: jobId(run.id, 'cc', data.chain, 0), parent, failParentOnFailure: true },
     })),
   );
+}
+
+/** What this run reads in full; its subscribe phase marks them read once in the consent ledger. */
+async function addReadScopes(ctx: WorkerContext, runId: string, scopes: string[]): Promise<void> {
+  const known = (await ctx.store.getContext<string[]>(runId, 'readScopes')) ?? [];
+  await ctx.store.setContext(runId, 'readScopes', [...new Set([...known, ...scopes])]);
 }

@@ -1,8 +1,9 @@
 import { QUEUE_NAMES, jobId, type ParentRef, type WriteBatchData } from '../queue/queues.ts';
-import type { SubscribeCandidate } from '../run/store.ts';
+import type { SubscribeCandidate } from '../core/consent.ts';
 import type { RunInfo } from '../run/types.ts';
 import { batchByUniqueEmail, chunk, HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
+import { runSecretOf, signRecords } from './job-signature.ts';
 
 /**
  * A retry run writes the dead letters of an earlier run again: contacts go through the normal write batches
@@ -17,12 +18,18 @@ export async function enqueueRetryBatches(
   if (!run.retryOf) throw new Error(`Retry run ${run.id} does not name the run to retry.`);
   const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
   let batchNo = 0;
+  const secret = await runSecretOf(ctx, run.id);
   for await (const letters of ctx.store.scanDeadLetters(run.retryOf)) {
     const contacts = letters.flatMap((l) => (l.contact ? [l.contact] : []));
     await hubspot.addBulk(
       batchByUniqueEmail(contacts).map((records) => ({
         name: 'write-batch',
-        data: { runId: run.id, full: true, records } satisfies WriteBatchData,
+        data: {
+          runId: run.id,
+          full: true,
+          records,
+          signature: signRecords(secret, run.id, records),
+        } satisfies WriteBatchData,
         opts: { jobId: jobId(run.id, 'w', batchNo++), parent, ignoreDependencyOnFailure: true },
       })),
     );

@@ -1,12 +1,21 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { CONSENT_RANK, type SourceContact } from '../core/contact.ts';
+import type { SubscribeCandidate } from '../core/consent.ts';
 import type { ContactWriteResult } from '../core/ports.ts';
 import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import type { WriteBatchData } from '../queue/queues.ts';
 import { fingerprint } from '../run/fingerprint.ts';
-import type { DeadLetter, RecordRow } from '../run/types.ts';
+import type { DeadLetter, RecordRow, RunInfo } from '../run/types.ts';
+import { isLastAttempt } from './attempts.ts';
 import type { WorkerContext } from './context.ts';
+import { addressChanges, moveChangedEmails, moveReason, type MoveVerdict } from './email-moves.ts';
+import { verifyRecords } from './job-signature.ts';
+import { writeOptOuts, type OptOutResult } from './opt-outs.ts';
 import { reportRunProgress } from './run-progress.ts';
+
+export const STALE_REASON = 'not written: a newer version of this record was read after this one failed';
+/** Held back: consent is written into the person's carried opt-out instead. */
+const carriedKey = (key: string) => `carried:${key}`;
 
 function row(contact: SourceContact, patch: Partial<RecordRow> & Pick<RecordRow, 'outcome'>): RecordRow {
   return {
@@ -20,17 +29,18 @@ function row(contact: SourceContact, patch: Partial<RecordRow> & Pick<RecordRow,
   };
 }
 
-function isLastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-}
+const hasProperties = (r: SourceContact) => Object.keys(r.properties).length > 0;
 
 /**
  * Writes one batch to HubSpot: contact properties (batch upsert), then opt-outs. Subscriptions are not written
  * here: they are collected for the run's subscribe phase, which runs after every opt-out of the run.
  */
 export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchData>): Promise<void> {
+  const run = await ctx.store.getRun(job.data.runId);
+  if (!run) throw new UnrecoverableError(`Run ${job.data.runId} does not exist (expired or removed).`);
+  await verifyRecords(ctx, run.id, job.data.records, job.data.signature);
   try {
-    await writeBatch(ctx, job.data);
+    await writeBatch(ctx, run, job.data);
   } catch (err) {
     // Credentials or configuration refused: the run stops, and these records say why (retry-failed later).
     if (err instanceof AuthError || err instanceof ConfigError) {
@@ -50,16 +60,16 @@ export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchD
 export function outcomeOf(
   record: SourceContact,
   upsert: ContactWriteResult | undefined,
-  isOwner: boolean,
-  optOut: { ok: boolean; reason?: string } | undefined,
+  isWriter: boolean,
+  optOut: OptOutResult | undefined,
 ): Pick<RecordRow, 'outcome' | 'consent' | 'reason'> {
   let outcome: RecordRow['outcome'] = 'unchanged';
-  let reason: string | null = isOwner
+  let reason: string | null = isWriter
     ? null
     : 'a more recently changed record of this email set its properties';
   if (upsert?.ok) outcome = upsert.created ? 'created' : 'updated';
   else if (upsert) [outcome, reason] = ['failed', upsert.reason];
-  else if (isOwner) [outcome, reason] = ['failed', 'HubSpot returned no result for this record'];
+  else if (isWriter) [outcome, reason] = ['failed', 'HubSpot returned no result for this record'];
   if (record.consent.state !== 'optOut') return { outcome, consent: null, reason };
   if (optOut?.ok) return { outcome, consent: 'optedOut', reason };
   return {
@@ -69,79 +79,105 @@ export function outcomeOf(
   };
 }
 
-async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<void> {
-  const { runId, records, full } = data;
-  const { store } = ctx;
-  const hubspot = ctx.hubspot();
+async function writeBatch(ctx: WorkerContext, run: RunInfo, data: WriteBatchData): Promise<void> {
+  const { records } = data;
+  const previous = await ctx.ledger.lastWrites(records.map((r) => r.key));
+  const changes = addressChanges(records, previous);
+  // Every address this batch touches, old ones included, is locked for the whole write.
+  const addresses = [...records.map((r) => r.email), ...changes.map((c) => c.oldEmail)];
+  await ctx.addressLocks.withLocks(addresses, () => writeLocked(ctx, run, data, previous));
+}
 
-  await store.registerConsent(
-    records.map((r) => ({ email: r.email, key: r.key, rank: CONSENT_RANK[r.consent.state] })),
+async function writeLocked(
+  ctx: WorkerContext,
+  run: RunInfo,
+  data: WriteBatchData,
+  previous: Map<string, { fingerprint: string; email: string }>,
+): Promise<void> {
+  const { runId } = data;
+  const { ledger } = ctx;
+  const { stale } = await ledger.registerConsent(
+    data.records.map((r) => ({
+      email: r.email,
+      key: r.key,
+      rank: CONSENT_RANK[r.consent.state],
+      changedAt: r.changedAt,
+    })),
+    // A retry replays an old snapshot: it may add restrictions, never take one away.
+    { neverLower: run.kind === 'retry' },
   );
-  const previous: Map<string, { fingerprint: string; email: string }> = full
-    ? new Map<string, { fingerprint: string; email: string }>()
-    : await store.getFingerprints(records.map((r) => r.key));
+  const records = data.records.filter((r) => !stale.has(r.key));
   const digests = new Map(records.map((r) => [r.key, fingerprint(r)]));
-  const changed = records.filter((r) => previous.get(r.key)?.fingerprint !== digests.get(r.key));
-  const unchanged = records.filter((r) => previous.get(r.key)?.fingerprint === digests.get(r.key));
+  const isUnchanged = (r: SourceContact) =>
+    !data.full && previous.get(r.key)?.fingerprint === digests.get(r.key);
+  const changed = records.filter((r) => !isUnchanged(r));
+  const unchanged = records.filter(isUnchanged);
 
-  const owners = await store.claimProperties(
-    changed.map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
+  const moves = await moveChangedEmails(ctx, addressChanges(changed, previous));
+  const blocked = (r: SourceContact) => moves.get(r.key)?.kind === 'blocked';
+  const writers = changed.filter((r) => !blocked(r));
+  // Only records that write properties compete for them; an opt-out alone (a deleted, unsubscribed contact)
+  // still makes sure the contact exists, without taking the properties from another record.
+  const owners = await ledger.claimProperties(
+    writers.filter(hasProperties).map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
   );
-  await moveChangedEmails(ctx, changed, previous);
-  const toUpsert = changed.filter((r) => owners.has(r.key));
+  const toUpsert = writers.filter((r) => !hasProperties(r) || owners.has(r.key));
   const upserts = new Map<string, ContactWriteResult>();
   if (toUpsert.length > 0) {
-    const results = await hubspot.upsertContacts(
-      toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })),
-    );
+    const results = await ctx
+      .hubspot()
+      .upsertContacts(toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })));
     for (const result of results) upserts.set(result.key, result);
   }
 
   // Opt-outs go out whether or not the properties could be written: consent never waits on data quality.
-  const optOuts = changed.filter((r) => r.consent.state === 'optOut');
-  const optOutResults = new Map<string, { ok: boolean; reason?: string }>();
-  if (optOuts.length > 0) {
-    for (const result of await hubspot.unsubscribeAll([...new Set(optOuts.map((r) => r.email))])) {
-      optOutResults.set(result.email, result.ok ? { ok: true } : { ok: false, reason: result.reason });
-    }
-    if (hubspot.usingOptOutFallback) {
-      await store.addNotice(
-        runId,
-        'HubSpot refused batch opt-outs (403: the portal lacks Marketing Hub Enterprise); opt-outs were written one address at a time.',
-      );
-    }
+  const carried = changed.filter((r) => moves.get(r.key)?.kind === 'carryOptOut');
+  await ledger.registerConsent(
+    carried.map((r) => ({
+      email: r.email,
+      key: carriedKey(r.key),
+      rank: CONSENT_RANK.optOut,
+      changedAt: null,
+    })),
+    { neverLower: true },
+  );
+  const optOutKeys = new Map<string, string[]>();
+  for (const r of [...changed.filter((c) => c.consent.state === 'optOut'), ...carried]) {
+    optOutKeys.set(r.email, [...(optOutKeys.get(r.email) ?? []), r.key]);
   }
+  const optOuts = await writeOptOuts(
+    ctx,
+    runId,
+    [...optOutKeys].map(([email, keys]) => ({ email, keys })),
+  );
 
-  // A record read twice in one run (overlapping pages) keeps the outcome of its first write.
-  const seen = await store.getRows(
+  const seen = await ctx.store.getRows(
     runId,
     unchanged.map((r) => r.key),
   );
-  const rows: RecordRow[] = unchanged
-    .filter((r) => !seen.has(r.key))
-    .map((r) => row(r, { outcome: 'unchanged' }));
+  const rows: RecordRow[] = [
+    // A record read twice in one run (overlapping pages) keeps the outcome of its first write.
+    ...unchanged.filter((r) => !seen.has(r.key)).map((r) => row(r, { outcome: 'unchanged' })),
+    ...data.records
+      .filter((r) => stale.has(r.key))
+      .map((r) => row(r, { outcome: 'unchanged', reason: STALE_REASON })),
+  ];
   const dead: DeadLetter[] = [];
   const done: { key: string; fingerprint: string; email: string }[] = [];
-  const candidates = [];
+  const candidates: SubscribeCandidate[] = [];
   let written = 0;
 
   for (const record of changed) {
-    const { outcome, consent, reason } = outcomeOf(
-      record,
-      upserts.get(record.key),
-      owners.has(record.key),
-      optOutResults.get(record.email),
-    );
-    if (outcome === 'created' || outcome === 'updated') written++;
-
-    if (outcome === 'failed') {
-      const failedRow = row(record, { outcome, consent, reason });
-      rows.push(failedRow);
-      dead.push({ row: failedRow, contact: record });
+    const move = moves.get(record.key);
+    const settled = settleRecord(record, move, upserts.get(record.key), owners, optOuts.get(record.email));
+    if (settled.outcome === 'created' || settled.outcome === 'updated') written++;
+    const recordRow = row(record, settled);
+    rows.push(recordRow);
+    if (settled.outcome === 'failed') {
+      dead.push({ row: recordRow, contact: record });
       continue;
     }
-    rows.push(row(record, { outcome, consent, reason }));
-    if (record.consent.state === 'subscribe') {
+    if (record.consent.state === 'subscribe' && move?.kind !== 'carryOptOut') {
       candidates.push({
         email: record.email,
         keys: [record.key],
@@ -154,44 +190,55 @@ async function writeBatch(ctx: WorkerContext, data: WriteBatchData): Promise<voi
     }
   }
 
-  await store.recordRows(runId, rows);
-  await store.putDeadLetters(runId, dead);
-  await store.removeDeadLetters(
+  await ctx.store.recordRows(runId, rows);
+  await ctx.store.putDeadLetters(runId, dead);
+  await ctx.store.removeDeadLetters(
     runId,
     rows.filter((r) => r.outcome !== 'failed').map((r) => r.key),
   );
-  await store.addSubscribeCandidates(runId, candidates);
-  await store.setFingerprints(done);
-  if (written > 0) await store.tick(runId, 'written', written);
+  await ctx.store.addSubscribeCandidates(runId, candidates);
+  await ledger.setLastWrites(done);
+  if (written > 0) await ctx.store.tick(runId, 'written', written);
   await reportRunProgress(ctx, runId);
 }
 
-/**
- * A record whose email differs from the one of its last write changed address in the source: the HubSpot
- * contact at the old address gets the new one first, so the upsert below updates it instead of creating a
- * duplicate. If HubSpot refuses (the old contact is gone, the new address is taken), the upsert still writes
- * the person under the new address.
- */
-async function moveChangedEmails(
-  ctx: WorkerContext,
-  changed: SourceContact[],
-  previous: Map<string, { fingerprint: string; email: string }>,
-): Promise<void> {
-  const changes = changed.flatMap((r) => {
-    const before = previous.get(r.key)?.email;
-    return before && before !== r.email ? [{ key: r.key, oldEmail: before, newEmail: r.email }] : [];
-  });
-  if (changes.length === 0) return;
-  const results = await ctx.hubspot().changeEmails(changes);
-  for (const result of results) {
-    if (!result.ok) {
-      ctx.logger.info({ key: result.key }, `email change not applied in HubSpot: ${result.reason}`);
-    }
+/** One changed record's row, from its address change, upsert and opt-out. */
+function settleRecord(
+  record: SourceContact,
+  move: MoveVerdict | undefined,
+  upsert: ContactWriteResult | undefined,
+  owners: Set<string>,
+  optOut: OptOutResult | undefined,
+): Pick<RecordRow, 'outcome' | 'consent' | 'reason'> {
+  const why = move ? moveReason(move) : null;
+  if (move?.kind === 'blocked') {
+    const optedOut = record.consent.state === 'optOut' && optOut?.ok;
+    return { outcome: 'failed', consent: optedOut ? 'optedOut' : null, reason: why };
   }
+  const isWriter = !hasProperties(record) || owners.has(record.key);
+  if (move?.kind === 'carryOptOut') {
+    const base = outcomeOf(
+      { ...record, consent: { state: 'optOut', reason: why ?? '' } },
+      upsert,
+      isWriter,
+      optOut,
+    );
+    return base.outcome === 'failed' ? base : { ...base, reason: why };
+  }
+  const base = outcomeOf(record, upsert, isWriter, optOut);
+  if (move?.kind === 'consentUnclear' && record.consent.state === 'subscribe' && base.outcome !== 'failed') {
+    return { outcome: 'failed', consent: null, reason: why };
+  }
+  return base;
 }
 
 async function failWholeBatch(ctx: WorkerContext, data: WriteBatchData, reason: string): Promise<void> {
   const rows = data.records.map((r) => row(r, { outcome: 'failed', reason }));
+  // Opt-outs of a batch that failed for good stay pending: every later run sends them again.
+  const optOuts = data.records.filter((r) => r.consent.state === 'optOut');
+  await ctx.ledger.addPendingOptOuts(
+    optOuts.map((r) => ({ email: r.email, keys: [r.key], runId: data.runId, lastError: reason })),
+  );
   await ctx.store.recordRows(data.runId, rows);
   await ctx.store.putDeadLetters(
     data.runId,

@@ -128,6 +128,7 @@ describe('no-worker watch', () => {
   function recordingAlerter() {
     const calls: { queue: string; waiting: number; seconds: number }[] = [];
     const alerter: Alerter = {
+      consent: () => Promise.resolve(),
       runFinished: () => Promise.resolve(),
       noWorker: (queue, waiting, seconds) => {
         calls.push({ queue, waiting, seconds });

@@ -88,6 +88,7 @@ describe('metrics in Redis (real Redis)', () => {
     const store = new RunStore(redis, prefix);
     const alerted: string[] = [];
     const alerter: Alerter = {
+      consent: () => Promise.resolve(),
       runFinished: (run) => {
         alerted.push(run.status);
         return Promise.resolve();

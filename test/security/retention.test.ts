@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { startLocalStack } from '../../src/demo/local-stack.ts';
-import { globalKeys } from '../../src/run/keys.ts';
+import { ledgerKeys } from '../../src/ledger/keys.ts';
 import { deletePrefix, newRedis } from '../helpers/redis.ts';
 import { dumpPrefix } from './redis-dump.ts';
 
@@ -82,8 +82,15 @@ describe('retention', () => {
         .filter((k) => k.ttl === -1 && !isJobKey(k.key))
         .filter((k) => emails.some((e) => k.text.includes(e)))
         .map((k) => k.key);
-      const g = globalKeys(prefix);
-      const crossRun: string[] = [g.consent, g.owners, g.pendingSubscriptions, g.fingerprints];
+      const g = ledgerKeys(prefix);
+      const crossRun: string[] = [
+        g.consent,
+        g.owners,
+        g.held,
+        g.fingerprints,
+        g.pendingOptOuts,
+        g.pendingOptOutsSince,
+      ];
       expect(keeping.length).toBeGreaterThan(0);
       expect(keeping.filter((k) => !crossRun.includes(k))).toEqual([]);
     } finally {

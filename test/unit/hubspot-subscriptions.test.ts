@@ -181,8 +181,13 @@ describe('readConsent', () => {
       { email: 'sub@example.com', optedOutOfAll: false, marketing: 'SUBSCRIBED' },
       { email: 'out@example.com', optedOutOfAll: true, marketing: 'NOT_SUBSCRIBED' },
       { email: 'new@example.com', optedOutOfAll: false, marketing: 'NOT_SPECIFIED' },
-      // An answer we cannot read never risks a resubscribe.
-      { email: 'odd@example.com', optedOutOfAll: true, marketing: 'NOT_SUBSCRIBED' },
+      // An answer we cannot read never risks a resubscribe: it is unknown, shaped as opted out.
+      {
+        email: 'odd@example.com',
+        optedOutOfAll: true,
+        marketing: 'NOT_SUBSCRIBED',
+        unknown: 'unknown subscription status "PENDING_DOUBLE_OPT_IN"',
+      },
     ]);
     expect(t.lines.find((l) => l.level === WARN)).toMatchObject({
       email: 'odd@example.com',
@@ -215,10 +220,12 @@ describe('readConsent', () => {
       optedOutOfAll: false,
       marketing: 'SUBSCRIBED',
     });
+    // A 404 on one of the two reads is not "not specified": unknown never means yes.
     expect(first.get('b+tag@example.com')).toEqual({
       email: 'b+tag@example.com',
       optedOutOfAll: true,
-      marketing: 'NOT_SPECIFIED',
+      marketing: 'NOT_SUBSCRIBED',
+      unknown: 'HubSpot does not know this address (404)',
     });
 
     const again = nock(t.baseUrl)
@@ -230,10 +237,13 @@ describe('readConsent', () => {
       .reply(404, {});
     const second = await t.sink.readConsent(['c@example.com']);
     expect(again.isDone()).toBe(true);
+    // Both reads 404: HubSpot knows nothing about the address (absent), and still nothing is subscribed on it.
     expect(second.get('c@example.com')).toEqual({
       email: 'c@example.com',
-      optedOutOfAll: false,
-      marketing: 'NOT_SPECIFIED',
+      optedOutOfAll: true,
+      marketing: 'NOT_SUBSCRIBED',
+      unknown: 'HubSpot does not know this address (404); HubSpot does not know this address (404)',
+      absent: true,
     });
   });
 
@@ -263,6 +273,7 @@ describe('readConsent', () => {
       email: 'x@example.com',
       optedOutOfAll: true,
       marketing: 'NOT_SUBSCRIBED',
+      unknown: 'HubSpot answered 400: Invalid subscriber',
     });
   });
 });
@@ -437,7 +448,7 @@ describe('subscribe', () => {
       { email: 'b@example.com', legalBasis: 'CONSENT_WITH_NOTICE', explanation: 'y' },
     ]);
     expect(results).toEqual([
-      { email: 'a@example.com', ok: true },
+      { email: 'a@example.com', ok: true, resubscribed: true },
       { email: 'b@example.com', ok: false, reason: 'Missing legal basis for b@example.com' },
     ]);
     const errors = t.lines.filter((l) => l.level === ERROR);

@@ -1,8 +1,11 @@
 /**
  * Reads what HubSpot holds about each address: opted out of all email, and the status of the tool's
  * marketing subscription type. Batch endpoints first; one address at a time where the portal refuses them
- * (403: they need Marketing Hub Enterprise) or leaves an address out. Anything unclear reads as opted out.
+ * (403: they need Marketing Hub Enterprise) or leaves an address out. Anything unclear (a 404, an unknown
+ * status, a refused read) comes back `unknown`, shaped as opted out: unknown never means yes.
+ * https://developers.hubspot.com/docs/api-reference/latest/communication-preferences/guide
  */
+import { canonicalEmail } from '../../core/contact.ts';
 import type { HubSpotConsent, MarketingStatus } from '../../core/ports.ts';
 import { scopeError, type HubSpotRejection } from './errors.ts';
 import {
@@ -61,9 +64,11 @@ async function readBatch(
   if (!wide.ok) return batchRefused(deps, wide.rejection, chunk);
 
   const statusesOf = new Map(
-    statuses.body.results.map((r) => [r.subscriberIdString.toLowerCase(), r.statuses]),
+    statuses.body.results.map((r) => [canonicalEmail(r.subscriberIdString), r.statuses]),
   );
-  const wideOf = new Map(wide.body.results.map((r) => [r.subscriberIdString.toLowerCase(), r.wideStatuses]));
+  const wideOf = new Map(
+    wide.body.results.map((r) => [canonicalEmail(r.subscriberIdString), r.wideStatuses]),
+  );
   const leftover: string[] = [];
   for (const email of chunk) {
     const own = statusesOf.get(email);
@@ -106,7 +111,7 @@ async function readOne(
   });
   const marketing: Reading<MarketingStatus> = statuses.ok
     ? marketingOf(statuses.body.results, subscriptionId)
-    : unknownOrUnclear<MarketingStatus>(deps, statuses.rejection, 'NOT_SPECIFIED');
+    : unclear<MarketingStatus>(deps, statuses.rejection);
   const wide = await deps.transport.request({
     ...base,
     endpoint: deps.paths.unsubscribeAllRead(email),
@@ -114,16 +119,18 @@ async function readOne(
   });
   const optedOut: Reading<boolean> = wide.ok
     ? optedOutOf(wide.body.results)
-    : unknownOrUnclear(deps, wide.rejection, false);
-  return decide(deps, email, marketing, optedOut);
+    : unclear<boolean>(deps, wide.rejection);
+  const absent =
+    !statuses.ok && statuses.rejection.status === 404 && !wide.ok && wide.rejection.status === 404;
+  return { ...decide(deps, email, marketing, optedOut), ...(absent ? { absent } : {}) };
 }
 
-/** 404: HubSpot does not know the address (nothing set yet). 403: no scope. Anything else: unclear. */
-function unknownOrUnclear<T>(deps: PreferencesDeps, rejection: HubSpotRejection, whenUnknown: T): Reading<T> {
+/** 403: no scope (stops the run). 404 (HubSpot does not know the address) and anything else: unclear. */
+function unclear<T>(deps: PreferencesDeps, rejection: HubSpotRejection): Reading<T> {
   if (rejection.status === 403) {
     throw scopeError(rejection, 'read subscription statuses', deps.paths.scopes.statusRead);
   }
-  if (rejection.status === 404) return { ok: true, value: whenUnknown };
+  if (rejection.status === 404) return { ok: false, why: 'HubSpot does not know this address (404)' };
   return { ok: false, why: `HubSpot answered ${rejection.status}: ${rejection.message}` };
 }
 
@@ -178,6 +185,6 @@ function decide(
     .map((r) => (r.ok ? undefined : r.why))
     .filter(Boolean)
     .join('; ');
-  deps.logger.warn({ email, why }, 'HubSpot consent answer is ambiguous; treating the address as opted out');
-  return { email, optedOutOfAll: true, marketing: 'NOT_SUBSCRIBED' };
+  deps.logger.warn({ email, why }, 'HubSpot consent answer is unclear; nothing is subscribed on it');
+  return { email, optedOutOfAll: true, marketing: 'NOT_SUBSCRIBED', unknown: why };
 }

@@ -2,6 +2,7 @@
  * Consent writes: opt-outs of all email, and the marketing subscription set to SUBSCRIBED. Batch endpoints
  * first; one call per address where the portal refuses them with 403 (Marketing Hub Enterprise only).
  */
+import { canonicalEmail } from '../../core/contact.ts';
 import type { EmailWriteResult, SubscribeInput } from '../../core/ports.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { scopeError, type HubSpotRejection } from './errors.ts';
@@ -21,7 +22,7 @@ import {
   type PreferencesDeps,
 } from './subscriptions.ts';
 
-const norm = (email: string) => email.trim().toLowerCase();
+const norm = canonicalEmail;
 
 /** One result per input, in input order (duplicates share the result of their address). */
 function inInputOrder<T extends { email: string }>(
@@ -89,7 +90,7 @@ async function unsubscribeBatch(
     }
     return chunk;
   }
-  const confirmed = new Set(reply.body.results.map((r) => r.subscriberIdString.toLowerCase()));
+  const confirmed = new Set(reply.body.results.map((r) => norm(r.subscriberIdString)));
   const errors = reply.body.errors ?? [];
   const leftover: string[] = [];
   for (const email of chunk) {
@@ -97,8 +98,9 @@ async function unsubscribeBatch(
     if (error) {
       results.set(email, { email, ok: false, reason: error.message ?? 'HubSpot refused the opt-out' });
     }
-    // An error we cannot attribute leaves unconfirmed addresses unclear; an opt-out may safely be sent again.
-    else if (confirmed.has(email) || errors.length === 0) results.set(email, { email, ok: true });
+    // Only an answer that names the address proves its opt-out; anything else (an empty body, an address left
+    // out) is sent again on its own, which is harmless for an opt-out.
+    else if (confirmed.has(email)) results.set(email, { email, ok: true });
     else leftover.push(email);
   }
   return leftover;
@@ -197,15 +199,22 @@ async function subscribeBatch(
     }
     return [];
   }
-  reportResubscribes(deps, reply.body.results);
-  const written = new Set(reply.body.results.map((r) => r.subscriberIdString?.toLowerCase()));
+  const resubscribed = reportResubscribes(deps, reply.body.results);
+  const written = new Set(
+    reply.body.results.flatMap((r) => (r.subscriberIdString ? [norm(r.subscriberIdString)] : [])),
+  );
   const errors = reply.body.errors ?? [];
+  const leftover: SubscribeInput[] = [];
   for (const input of chunk) {
     const email = norm(input.email);
-    const error = errors.find((e) => errorMentions(e, email)) ?? (written.has(email) ? undefined : errors[0]);
-    results.set(email, error ? { email, ok: false, reason: reasonOf(error) } : { email, ok: true });
+    const error = errors.find((e) => errorMentions(e, email));
+    if (error) results.set(email, { email, ok: false, reason: reasonOf(error) });
+    // A subscription counts only when HubSpot's answer names the address; others are written one by one.
+    else if (written.has(email))
+      results.set(email, { email, ok: true, ...resubscribedFlag(resubscribed, email) });
+    else leftover.push(input);
   }
-  return [];
+  return leftover;
 }
 
 async function subscribeOne(
@@ -221,26 +230,33 @@ async function subscribeOne(
     passThrough: [403],
   });
   if (!reply.ok) return refusedOne(deps, reply.rejection, email, 'subscribe addresses');
-  reportResubscribes(
+  const resubscribed = reportResubscribes(
     deps,
     reply.body.results.map((r) => ({ ...r, subscriberIdString: r.subscriberIdString ?? email })),
   );
-  return { email, ok: true };
+  return { email, ok: true, ...resubscribedFlag(resubscribed, email) };
 }
+
+const resubscribedFlag = (set: Set<string>, email: string) => (set.has(email) ? { resubscribed: true } : {});
 
 function reasonOf(error: HubSpotErrorBody): string {
   return error.message ?? error.category ?? 'HubSpot refused the subscription';
 }
 
-/** The caller's readConsent check should make this impossible; if HubSpot says it happened, say so loudly. */
-function reportResubscribes(deps: PreferencesDeps, statuses: StatusEntry[]): void {
+/**
+ * The caller's read-then-write under an address lock should make this impossible; if HubSpot says it
+ * happened, the caller undoes it at once. Returns the addresses HubSpot resubscribed.
+ */
+function reportResubscribes(deps: PreferencesDeps, statuses: StatusEntry[]): Set<string> {
+  const out = new Set<string>();
   for (const status of statuses) {
-    if (status.setStatusSuccessReason === 'RESUBSCRIBE_OCCURRED') {
+    if (status.setStatusSuccessReason === 'RESUBSCRIBE_OCCURRED' && status.subscriberIdString) {
+      out.add(norm(status.subscriberIdString));
       deps.logger.error(
         { email: status.subscriberIdString, subscriptionId: status.subscriptionId },
-        'CONSENT VIOLATION: HubSpot resubscribed an address that had opted out (RESUBSCRIBE_OCCURRED). ' +
-          'The consent check before subscribe must have missed it; review this contact in HubSpot.',
+        'CONSENT VIOLATION: HubSpot resubscribed an address that had opted out (RESUBSCRIBE_OCCURRED); opting it out again.',
       );
     }
   }
+  return out;
 }

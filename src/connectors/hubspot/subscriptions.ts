@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HubSpotConfig } from '../../config/env.ts';
+import { canonicalEmail } from '../../core/contact.ts';
 import { ConfigError } from '../../errors/index.ts';
 import type { HubSpotTransport } from './client.ts';
 import { scopeError } from './errors.ts';
@@ -54,7 +55,7 @@ export function forgetBatchRefusals(): void {
 }
 
 export function normalizedUnique(emails: string[]): string[] {
-  return [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+  return [...new Set(emails.map(canonicalEmail))];
 }
 
 export function chunked<T>(items: T[], size: number): T[][] {
@@ -66,8 +67,8 @@ export function chunked<T>(items: T[], size: number): T[][] {
 /** Whether a batch error item is about this address (its context names it, or its message quotes it). */
 export function errorMentions(error: HubSpotErrorBody, email: string): boolean {
   const values = Object.values(error.context ?? {}).flatMap((v): unknown[] => (Array.isArray(v) ? v : [v]));
-  if (values.some((v) => typeof v === 'string' && v.toLowerCase() === email)) return true;
-  return (error.message ?? '').toLowerCase().includes(email);
+  if (values.some((v) => typeof v === 'string' && canonicalEmail(v) === email)) return true;
+  return canonicalEmail(error.message ?? '').includes(email);
 }
 
 export class SubscriptionTypeResolver {

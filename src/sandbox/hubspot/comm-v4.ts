@@ -14,6 +14,7 @@ import {
   isRecord,
   isValidEmail,
   iso,
+  notFound,
   readJsonBody,
   standardError,
   validationError,
@@ -169,6 +170,32 @@ function emailInputs(
   return { valid, errors };
 }
 
+/**
+ * HubSpot answers a status read of an address it knows nothing about (no contact, no status ever set) with
+ * 404, and leaves it out of batch reads with an error: a reader must not take that for "not specified".
+ */
+function knownAddress(ctx: SimContext, email: string): boolean {
+  return ctx.state.contactByEmail(email) !== undefined || ctx.state.statusOf(email) !== undefined;
+}
+
+const unknownAddress = (email: string): SandboxResponse => notFound(`No subscriber found for ${email}`);
+
+/** Batch reads: known addresses in results, unknown ones as errors naming them. */
+function splitKnown(ctx: SimContext, parsed: { valid: string[]; errors: unknown[] }) {
+  const known = parsed.valid.filter((email) => knownAddress(ctx, email));
+  const errors = [
+    ...parsed.errors,
+    ...parsed.valid
+      .filter((email) => !knownAddress(ctx, email))
+      .map((email) =>
+        standardError('OBJECT_NOT_FOUND', `No subscriber found for ${email}`, {
+          subscriberIdString: [email],
+        }),
+      ),
+  ];
+  return { known, errors };
+}
+
 function wideStatuses(ctx: SimContext, email: string): Record<string, unknown>[] {
   const status = ctx.state.statusOf(email);
   if (!status?.optedOutOfAll) return [];
@@ -210,6 +237,7 @@ function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
       if (typeof email !== 'string') return email;
       const bad = channelProblem(req);
       if (bad) return bad;
+      if (!knownAddress(ctx, email)) return unknownAddress(email);
       const results = wideStatuses(ctx, email).map((w) => ({ subscriberIdString: email, ...w }));
       return envelope(ctx, ctx.now(), results);
     },
@@ -238,6 +266,7 @@ function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
       if (typeof email !== 'string') return email;
       const bad = channelProblem(req);
       if (bad) return bad;
+      if (!knownAddress(ctx, email)) return unknownAddress(email);
       return envelope(
         ctx,
         ctx.now(),
@@ -281,11 +310,12 @@ function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
     if (bad) return bad;
     const parsed = emailInputs(ctx, req);
     if (!('valid' in parsed)) return parsed;
-    const results = parsed.valid.map((email) => ({
+    const { known, errors } = splitKnown(ctx, parsed);
+    const results = known.map((email) => ({
       subscriberIdString: email,
       statuses: ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t)),
     }));
-    return batchResponse(200, startedAt, results, parsed.errors, ctx.now());
+    return batchResponse(200, startedAt, results, errors, ctx.now());
   });
 
   batch('write', v.batchWrite, (req, startedAt) => {
@@ -313,11 +343,12 @@ function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
     if (bad) return bad;
     const parsed = emailInputs(ctx, req);
     if (!('valid' in parsed)) return parsed;
-    const results = parsed.valid.map((email) => ({
+    const { known, errors } = splitKnown(ctx, parsed);
+    const results = known.map((email) => ({
       subscriberIdString: email,
       wideStatuses: wideStatuses(ctx, email),
     }));
-    return batchResponse(200, startedAt, results, parsed.errors, ctx.now());
+    return batchResponse(200, startedAt, results, errors, ctx.now());
   });
 
   batch('unsubscribe-all', v.batchWrite, (req, startedAt) => {
