@@ -19,9 +19,3 @@ export function batchByUniqueEmail(contacts: SourceContact[], size = HUBSPOT_BAT
   }
   return batches.map((b) => b.items);
 }
-
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

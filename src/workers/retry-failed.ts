@@ -1,7 +1,8 @@
 import { QUEUE_NAMES, jobId, type ParentRef, type WriteBatchData } from '../queue/queues.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
 import type { RunInfo } from '../run/types.ts';
-import { batchByUniqueEmail, chunk, HUBSPOT_BATCH_SIZE } from './batching.ts';
+import { chunked } from '../lib/chunked.ts';
+import { batchByUniqueEmail, HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
 import { runSecretOf, signRecords } from './job-signature.ts';
 
@@ -43,7 +44,7 @@ export async function enqueueRetryBatches(
         .filter((l) => !l.contact && l.subscription)
         .map((l) => ({ ...l.row, outcome: 'unchanged', reason: null })),
     );
-    for (const candidates of chunk(subscriptions, HUBSPOT_BATCH_SIZE)) {
+    for (const candidates of chunked(subscriptions, HUBSPOT_BATCH_SIZE)) {
       await ctx.store.addSubscribeCandidates(run.id, candidates);
     }
   }

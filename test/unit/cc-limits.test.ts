@@ -2,27 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { accessTokenTtlMs, jwtExpiryMs } from '../../src/connectors/constant-contact/auth.ts';
 import { parseApiError, resolveNextHref } from '../../src/connectors/constant-contact/client.ts';
 import { deviceAuthorizeUrl } from '../../src/connectors/constant-contact/device-flow.ts';
-import { ccRateLimiterKey, nextUtcMidnight } from '../../src/connectors/constant-contact/limits.ts';
+import { ccRateLimiterKey } from '../../src/connectors/constant-contact/limits.ts';
 import { ConfigError } from '../../src/errors/index.ts';
 
 function jwt(claims: object): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${part({ alg: 'RS256' })}.${part(claims)}.signature`;
 }
-
-describe('nextUtcMidnight', () => {
-  it.each([
-    ['2026-11-28T13:45:00.000Z', '2026-11-29T00:00:00.000Z'],
-    ['2026-11-28T00:00:00.000Z', '2026-11-29T00:00:00.000Z'],
-    ['2026-11-28T23:59:59.999Z', '2026-11-29T00:00:00.000Z'],
-    ['2026-12-31T20:00:00.000Z', '2027-01-01T00:00:00.000Z'],
-    ['2028-02-28T10:00:00.000Z', '2028-02-29T00:00:00.000Z'],
-    // A local time zone must not matter: 23:30 in New York is already the next UTC day.
-    ['2026-11-29T04:30:00.000Z', '2026-11-30T00:00:00.000Z'],
-  ])('%s → %s', (now, expected) => {
-    expect(nextUtcMidnight(new Date(now)).toISOString()).toBe(expected);
-  });
-});
 
 describe('ccRateLimiterKey', () => {
   it('is per application and does not contain the client id', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import {
   classifyHubSpotResponse,
   missingScopesFrom,
-  nextMidnightUtc,
   retryAfterMs,
 } from '../../src/connectors/hubspot/errors.ts';
 import { AuthError, QuotaExhaustedError, RateLimitedError, TransientError } from '../../src/errors/index.ts';
@@ -199,13 +198,6 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': 'Sat, 28 Nov 2026 15:30:05 GMT' }), NOW)).toBe(5000);
     expect(retryAfterMs({}, NOW)).toBeUndefined();
     expect(retryAfterMs({ 'Retry-After': 'soon' }, NOW)).toBeUndefined();
-  });
-});
-
-describe('nextMidnightUtc', () => {
-  it('is the next midnight UTC, also across months and years', () => {
-    expect(nextMidnightUtc(new Date('2026-11-30T23:59:59Z')).toISOString()).toBe('2026-12-01T00:00:00.000Z');
-    expect(nextMidnightUtc(new Date('2026-12-31T00:00:00Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 });
 

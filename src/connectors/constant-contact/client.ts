@@ -9,8 +9,9 @@ import {
   TransientError,
 } from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
+import { nextUtcMidnight } from '../../lib/time.ts';
 import type { CcTokenProvider } from './auth.ts';
-import { CC_THROTTLED_WAIT_MS, nextUtcMidnight } from './limits.ts';
+import { CC_THROTTLED_WAIT_MS } from './limits.ts';
 import { apiErrorSchema } from './schemas.ts';
 import { NetworkFailure, observedRequest } from './observed.ts';
 

@@ -29,8 +29,3 @@ export function createCcRateLimiter(
     WINDOW_MS,
   );
 }
-
-/** The daily quota (10,000 requests) resets at 00:00:00 UTC: the first midnight strictly after `now`. */
-export function nextUtcMidnight(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
-}

@@ -7,6 +7,7 @@
  */
 import { canonicalEmail } from '../../core/contact.ts';
 import type { HubSpotConsent, MarketingStatus } from '../../core/ports.ts';
+import { chunked } from '../../lib/chunked.ts';
 import { scopeError, type HubSpotRejection } from './errors.ts';
 import {
   batchStatusesSchema,
@@ -19,7 +20,6 @@ import {
 import {
   batchRefusals,
   CHANNEL_QUERY,
-  chunked,
   normalizedUnique,
   STATUS_BATCH_SIZE,
   type PreferencesDeps,

@@ -11,6 +11,7 @@ import {
   TransientError,
   type SyncError,
 } from '../../errors/index.ts';
+import { nextUtcMidnight } from '../../lib/time.ts';
 import { hubSpotErrorSchema, type HubSpotErrorBody } from './schemas.ts';
 
 export type HeaderBag = Headers | Record<string, string | undefined>;
@@ -53,15 +54,6 @@ export function retryAfterMs(headers: HeaderBag, now: Date = new Date()): number
   if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
-}
-
-/**
- * HubSpot resets the daily limit at midnight in the ACCOUNT's time zone, which the API does not tell us.
- * Midnight UTC is the guess: in time zones west of UTC the pause ends early and the next call gets another
- * DAILY 429 (one wasted call, then another pause); east of UTC the pause lasts a few hours longer than needed.
- */
-export function nextMidnightUtc(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -122,7 +114,10 @@ function authError(status: number, body: HubSpotErrorBody | undefined): AuthErro
 function rateLimitError(body: HubSpotErrorBody | undefined, headers: HeaderBag, now: Date): SyncError {
   const policy = body?.policyName?.toUpperCase();
   if (policy === 'DAILY') {
-    const resetAt = nextMidnightUtc(now);
+    // HubSpot resets the daily limit at midnight in the ACCOUNT's time zone, which the API does not tell us.
+    // Midnight UTC is the guess: west of UTC the pause ends early and the next call gets another DAILY 429
+    // (one wasted call, then another pause); east of UTC the pause lasts a few hours longer than needed.
+    const resetAt = nextUtcMidnight(now);
     return new QuotaExhaustedError(
       `HubSpot's daily API limit is used up (429 DAILY); writes resume after ${resetAt.toISOString()}.`,
       'hubspot',

@@ -5,6 +5,7 @@
 import { canonicalEmail } from '../../core/contact.ts';
 import type { EmailWriteResult, SubscribeInput } from '../../core/ports.ts';
 import { ConfigError } from '../../errors/index.ts';
+import { chunked } from '../../lib/chunked.ts';
 import { scopeError, type HubSpotRejection } from './errors.ts';
 import {
   batchStatusesSchema,
@@ -16,7 +17,6 @@ import {
 import {
   batchRefusals,
   CHANNEL_QUERY,
-  chunked,
   errorMentions,
   STATUS_BATCH_SIZE,
   type PreferencesDeps,

@@ -58,12 +58,6 @@ export function normalizedUnique(emails: string[]): string[] {
   return [...new Set(emails.map(canonicalEmail))];
 }
 
-export function chunked<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** Whether a batch error item is about this address (its context names it, or its message quotes it). */
 export function errorMentions(error: HubSpotErrorBody, email: string): boolean {
   const values = Object.values(error.context ?? {}).flatMap((v): unknown[] => (Array.isArray(v) ? v : [v]));
