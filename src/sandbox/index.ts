@@ -48,8 +48,13 @@ export interface SandboxOptions {
   dataset?: DatasetOptions | Dataset | 'none';
   /** false switches every rate, concurrency and quota limit off (explicit vendor options still win). */
   limits?: boolean;
+  /**
+   * How the three APIs send optional fields that have no value: `null` (default) or left out. The vendors do
+   * both, so the worker must accept both; a vendor option below wins.
+   */
+  optionalFields?: 'null' | 'omit';
   hubspot?: Partial<HubSpotSimOptions>;
-  mailchimp?: { apiKey?: string; maxConcurrent?: number };
+  mailchimp?: { apiKey?: string; maxConcurrent?: number; optionalFields?: 'null' | 'omit' };
   constantContact?: {
     clientId?: string;
     clientSecret?: string;
@@ -60,6 +65,7 @@ export interface SandboxOptions {
     refreshTokenMode?: 'rotating' | 'long-lived';
     autoApproveDevice?: boolean;
     devicePollIntervalSeconds?: number;
+    optionalFields?: 'null' | 'omit';
   };
   faults?: FaultConfig;
 }
@@ -133,6 +139,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const hubspotToken = options.hubspot?.accessTokens?.[0] ?? SANDBOX_DEFAULTS.hubspotAccessToken;
   const hubspot = createHubSpotSim({
     ...(limitsOn ? {} : { rateLimitPer10s: OFF, dailyLimit: OFF }),
+    ...(options.optionalFields ? { optionalFields: options.optionalFields } : {}),
     ...options.hubspot,
     accessTokens: options.hubspot?.accessTokens ?? [hubspotToken],
   });
@@ -142,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const mailchimp = createMailchimpSim({
     apiKey,
     maxConcurrent: options.mailchimp?.maxConcurrent ?? (limitsOn ? 10 : OFF),
+    optionalFields: options.mailchimp?.optionalFields ?? options.optionalFields ?? 'null',
     lists: dataset.mailchimp.lists,
   });
 
@@ -152,6 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     refreshToken: cc.refreshToken ?? SANDBOX_DEFAULTS.constantContactRefreshToken,
   };
   const constantContact = createConstantContactSim({
+    optionalFields: options.optionalFields ?? 'null',
     ...cc,
     ...ccCreds,
     requestsPerSecond: cc.requestsPerSecond ?? (limitsOn ? 4 : UNLIMITED),

@@ -10,9 +10,9 @@ interface Member {
   last_changed: string;
   timestamp_opt: string;
   merge_fields: Record<string, unknown>;
-  interests?: Record<string, boolean>;
-  marketing_permissions?: unknown[];
-  unsubscribe_reason?: string;
+  interests?: Record<string, boolean> | null;
+  marketing_permissions?: unknown[] | null;
+  unsubscribe_reason?: string | null;
   tags: { id: number; name: string }[];
   _links?: unknown;
 }
@@ -47,6 +47,7 @@ interface McClient {
       opts?: object,
     ): Promise<{ merge_fields: { type: string }[]; total_items: number }>;
     getListInterestCategories(id: string): Promise<{ categories: { id: string }[] }>;
+    getInterestCategory(id: string, categoryId: string): Promise<Record<string, unknown>>;
     listInterestCategoryInterests(id: string, categoryId: string): Promise<{ interests: { name: string }[] }>;
     listSegments(id: string, opts: object): Promise<{ segments: { name: string }[] }>;
     getListMemberTags(id: string, hash: string): Promise<{ tags: { name: string }[] }>;
@@ -222,7 +223,7 @@ describe('Mailchimp simulator through the official SDK', () => {
       expect(m.id).toBe(createHash('md5').update(m.email_address.toLowerCase()).digest('hex'));
       expect(typeof m.timestamp_opt).toBe('string');
       expect(m.last_changed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
-      expect('unsubscribe_reason' in m).toBe(m.status === 'unsubscribed');
+      expect(m.unsubscribe_reason != null).toBe(m.status === 'unsubscribed');
       const address = m.merge_fields.ADDRESS;
       expect(address === '' || (typeof address === 'object' && address !== null)).toBe(true);
       if (address !== '') {
@@ -241,7 +242,7 @@ describe('Mailchimp simulator through the official SDK', () => {
     // The main list has interest groups and GDPR; the other has neither, so the keys are absent there.
     expect(page.members.every((m) => m.interests && m.marketing_permissions)).toBe(true);
     const second = await members(other.id, { count: 50 });
-    expect(second.members.every((m) => !('interests' in m) && !('marketing_permissions' in m))).toBe(true);
+    expect(second.members.every((m) => m.interests == null && m.marketing_permissions == null)).toBe(true);
   });
 
   it('serves merge fields (paged, default 10), interest categories, interests, segments and member tags', async () => {
@@ -266,6 +267,15 @@ describe('Mailchimp simulator through the official SDK', () => {
     );
     const cats = await client.lists.getListInterestCategories(main.id);
     expect(cats.categories.length).toBe(main.interestCategories.length);
+    const category = main.interestCategories[0]!;
+    expect(await client.lists.getInterestCategory(main.id, category.id)).toEqual({
+      list_id: main.id,
+      id: category.id,
+      title: category.title,
+      display_order: category.display_order,
+      type: category.type,
+      _links: expect.arrayContaining([expect.objectContaining({ rel: 'self', method: 'GET' })]),
+    });
     const interests = await client.lists.listInterestCategoryInterests(main.id, cats.categories[0]!.id);
     expect(interests.interests.map((i: { name: string }) => i.name)).toEqual(
       main.interestCategories[0]!.interests.map((i) => i.name),

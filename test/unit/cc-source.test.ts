@@ -294,7 +294,7 @@ describe('Constant Contact definitions', () => {
       .query({ cursor: 'p2' })
       .reply(200, { custom_fields: [{ custom_field_id: 'cf-2', label: 'When', type: 'date' }] }, json)
       .get('/v3/contact_lists')
-      .query({ limit: '1000' })
+      .query({ limit: '500' })
       .reply(200, { lists: [{ list_id: 'l-1', name: 'Newsletter' }], lists_count: 1 }, json)
       .get('/v3/contact_tags')
       .query({ limit: '500' })

@@ -1,12 +1,13 @@
 /**
  * zod schemas of every Constant Contact response we read (Swagger build 3.0.178,
- * https://api.cc.email/v3/swagger.yaml). Records stay loose: one odd contact fails alone in the mapper
- * instead of failing its page.
+ * https://api.cc.email/v3/swagger.yaml). Only what the source reads is checked, and every optional field may be
+ * null or absent. Records stay loose: one odd contact fails alone in the mapper instead of failing its page.
  */
 import { z } from 'zod';
+import { optional } from '../lenient.ts';
 
 const nextLink = z
-  .looseObject({ next: z.looseObject({ href: z.string().min(1).optional() }).nullish() })
+  .looseObject({ next: z.looseObject({ href: optional(z.string().min(1)) }).nullish() })
   .nullish();
 
 /** The relative `_links.next.href` of a page, or null on the last page. */
@@ -17,7 +18,7 @@ export function nextHref(links: z.infer<typeof nextLink>): string | null {
 // https://developer.constantcontact.com/api_reference/index.html#!/Contacts/getContacts
 export const contactsPageSchema = z.looseObject({
   contacts: z.array(z.looseObject({ contact_id: z.unknown() })),
-  contacts_count: z.number().int().nonnegative().optional(),
+  contacts_count: optional(z.number().int().nonnegative()),
   _links: nextLink,
 });
 
@@ -26,9 +27,9 @@ export const customFieldsPageSchema = z.looseObject({
   custom_fields: z.array(
     z.looseObject({
       custom_field_id: z.string().min(1),
-      name: z.string().optional(),
-      label: z.string().optional(),
-      type: z.string().optional(),
+      name: optional(z.string()),
+      label: optional(z.string()),
+      type: optional(z.string()),
     }),
   ),
   _links: nextLink,
@@ -48,24 +49,24 @@ export const tagsPageSchema = z.looseObject({
 
 /** API errors come as an array `[{error_key, error_message}]`, auth errors and 429s as one object. */
 const apiErrorItem = z.looseObject({
-  error_key: z.string().optional(),
-  error_message: z.string().optional(),
+  error_key: optional(z.string()),
+  error_message: optional(z.string()),
 });
 export const apiErrorSchema = z.union([z.array(apiErrorItem), apiErrorItem]);
 
 // OAuth2 (Okta) token endpoint: https://developer.constantcontact.com/api_guide/server_flow.html
 export const tokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.number().positive().optional(),
-  refresh_token: z.string().min(1).optional(),
-  scope: z.string().optional(),
+  token_type: optional(z.string()),
+  expires_in: optional(z.number().positive()),
+  refresh_token: optional(z.string().min(1)),
+  scope: optional(z.string()),
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 export const oauthErrorSchema = z.looseObject({
   error: z.string(),
-  error_description: z.string().optional(),
+  error_description: optional(z.string()),
 });
 
 // https://developer.constantcontact.com/api_guide/device_flow.html
@@ -73,8 +74,8 @@ export const deviceAuthorizationSchema = z.looseObject({
   device_code: z.string().min(1),
   user_code: z.string().min(1),
   verification_uri: z.string().min(1),
-  verification_uri_complete: z.string().min(1).optional(),
+  verification_uri_complete: optional(z.string().min(1)),
   expires_in: z.number().positive(),
-  interval: z.number().nonnegative().optional(),
+  interval: optional(z.number().nonnegative()),
 });
 export type DeviceAuthorization = z.infer<typeof deviceAuthorizationSchema>;

@@ -9,6 +9,7 @@ import type {
   ConstantContactPort,
 } from '../../core/ports.ts';
 import type { RetryOptions } from '../../http/retry.ts';
+import { withoutNulls } from '../lenient.ts';
 import { createCcTokenProvider, type CcTokenProvider } from './auth.ts';
 import { createCcHttp, type CcTarget } from './client.ts';
 import { createCcRateLimiter } from './limits.ts';
@@ -57,9 +58,10 @@ function firstPageParams(params: CcContactPageParams): Record<string, string> {
   return query;
 }
 
+/** Fields sent as null are dropped: null means the same as absent, so the mapper handles only absence. */
 function toCcContact(raw: Record<string, unknown>): CcContact {
   const id = raw.contact_id;
-  return { ...raw, contact_id: typeof id === 'string' ? id : '' };
+  return { ...withoutNulls(raw), contact_id: typeof id === 'string' ? id : '' };
 }
 
 /** Reads every page of a definitions endpoint, following `_links.next.href` until it is gone. */
@@ -129,7 +131,9 @@ export function createConstantContactSource(
   async function lists(): Promise<CcDefinitions['lists']> {
     const endpoint = 'GET /contact_lists';
     const all = await readAllPages(
-      { path: '/contact_lists', params: { limit: '1000' } },
+      // The reference says "from 1 - 500" for this endpoint (its schema says 1000): stay within both.
+      // https://developer.constantcontact.com/api_reference/index.html#!/Contact_Lists/getLists
+      { path: '/contact_lists', params: { limit: '500' } },
       endpoint,
       async (target) => {
         const page = await http.get(target, endpoint, listsPageSchema);

@@ -1,10 +1,12 @@
 /**
- * Zod schemas for what Mailchimp sends back. Pages are checked strictly (a page without `members` or
- * `total_items` is a broken response, retried), members loosely: only `id` is required, everything else stays
- * unknown for the mapper, so one bad member fails alone instead of failing its page.
+ * Zod schemas for what Mailchimp sends back (https://mailchimp.com/developer/marketing/api/list-members/).
+ * Pages need what paging reads (`members`, `total_items`); members are loose: only `id` is required, fields sent
+ * as null are dropped (null means the same as absent), everything else stays unknown for the mapper, so one bad
+ * member fails alone instead of failing its page.
  */
 import { z } from 'zod';
 import type { MailchimpMember, MailchimpMergeField } from '../../core/ports.ts';
+import { optional, withoutNulls } from '../lenient.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -17,8 +19,8 @@ export const listSchema = z.looseObject({ id: z.string().min(1), name: z.string(
 
 const mergeFieldOptionsSchema = z
   .looseObject({
-    choices: z.array(z.unknown()).optional().catch(undefined),
-    date_format: z.string().optional().catch(undefined),
+    choices: optional(z.array(z.unknown())).catch(undefined),
+    date_format: optional(z.string()).catch(undefined),
   })
   .optional()
   .catch(undefined);
@@ -46,14 +48,16 @@ export const mergeFieldsPageSchema = z.object({
 });
 
 export const membersPageSchema = z.object({
-  members: z.array(z.looseObject({ id: z.string().min(1) }).transform((m) => m as MailchimpMember)),
+  members: z.array(
+    z.looseObject({ id: z.string().min(1) }).transform((m) => withoutNulls(m) as MailchimpMember),
+  ),
   total_items: count,
 });
 
 /** An RFC 7807 problem document as Mailchimp sends with errors (every field optional: we only read it). */
 export const problemSchema = z.looseObject({
-  type: z.string().optional(),
-  title: z.string().optional(),
-  status: z.number().optional(),
-  detail: z.string().optional(),
+  type: optional(z.string()),
+  title: optional(z.string()),
+  status: optional(z.number()),
+  detail: optional(z.string()),
 });

@@ -30,6 +30,11 @@ export interface ConstantContactSimOptions extends Partial<Omit<OAuthSettings, '
   requestsPerSecond?: number;
   /** Per application per UTC day; the live limit is 10,000. */
   dailyQuota?: number;
+  /**
+   * Contact fields without a value and the last page's `_links`: sent as `null` (default) or left out.
+   * The reference marks them optional without saying which; a client must accept both.
+   */
+  optionalFields?: 'null' | 'omit';
   data: {
     lists: CcListSeed[];
     customFields: CcCustomFieldSeed[];
@@ -68,18 +73,51 @@ export interface ConstantContactSim extends VendorSim {
         | 'autoApproveDevice'
         | 'devicePollIntervalSeconds'
         | 'refreshTokenMode'
+        | 'optionalFields'
       >
     >,
   ): void;
   reset(): void;
 }
 
-const withLinks = (
-  body: Record<string, unknown>,
-  links: { next?: { href: string } },
-): Record<string, unknown> => (links.next ? { ...body, _links: links } : body);
+const OPTIONAL_CONTACT_FIELDS = [
+  'email_address',
+  'first_name',
+  'last_name',
+  'job_title',
+  'company_name',
+  'birthday_month',
+  'birthday_day',
+  'deleted_at',
+];
 
 export function createConstantContactSim(options: ConstantContactSimOptions): ConstantContactSim {
+  const shape = { optionalFields: options.optionalFields ?? 'null' };
+  const withLinks = (
+    body: Record<string, unknown>,
+    links: { next?: { href: string } },
+  ): Record<string, unknown> => {
+    if (links.next) return { ...body, _links: links };
+    return shape.optionalFields === 'null' ? { ...body, _links: null } : body;
+  };
+  const render = (c: CcContactSeed, include: Parameters<typeof renderContact>[1]) => {
+    const out = renderContact(c, include);
+    if (shape.optionalFields === 'null') {
+      for (const field of OPTIONAL_CONTACT_FIELDS) if (!(field in out)) out[field] = null;
+    }
+    return out;
+  };
+  return buildSim(options, { withLinks, render, shape });
+}
+
+interface Rendering {
+  withLinks: (body: Record<string, unknown>, links: { next?: { href: string } }) => Record<string, unknown>;
+  render: (c: CcContactSeed, include: Parameters<typeof renderContact>[1]) => Record<string, unknown>;
+  shape: { optionalFields: 'null' | 'omit' };
+}
+
+function buildSim(options: ConstantContactSimOptions, rendering: Rendering): ConstantContactSim {
+  const { withLinks, render, shape } = rendering;
   const oauth = new OAuthServer(
     {
       clientId: options.clientId,
@@ -116,7 +154,7 @@ export function createConstantContactSim(options: ConstantContactSimOptions): Co
         nextPosition = pos;
         break;
       }
-      contacts.push(renderContact(c, filter.include));
+      contacts.push(render(c, filter.include));
     }
     const body: Record<string, unknown> = { contacts };
     if (filter.includeCount) body.contacts_count = all.reduce((n, c) => n + (filter.matches(c) ? 1 : 0), 0);
@@ -132,11 +170,13 @@ export function createConstantContactSim(options: ConstantContactSimOptions): Co
     if (!contact) return ccErrors(404, 'contacts.api.not.found', 'The contact does not exist.');
     const filter = contactFilter(new URLSearchParams({ include: req.query.get('include') ?? '' }));
     if ('status' in filter) return filter;
-    return json(200, renderContact(contact, filter.include));
+    return json(200, render(contact, filter.include));
   });
 
   router.add('GET', '/v3/contact_lists', (req) => {
-    const page = readPage(req, { max: 1000, fallback: 50 });
+    // "from 1 - 500" in the reference's description (its schema says 1000): the stricter one.
+    // https://developer.constantcontact.com/api_reference/index.html#!/Contact_Lists/getLists
+    const page = readPage(req, { max: 500, fallback: 50 });
     if ('status' in page) return page;
     const membership = page.query.get('include_membership_count');
     if (membership !== null && membership !== 'all' && membership !== 'active') {
@@ -225,7 +265,8 @@ export function createConstantContactSim(options: ConstantContactSimOptions): Co
     usedToday: () => limits.usedToday(options.clientId),
     setOptions: (patch) => {
       limits.set(patch);
-      const { requestsPerSecond: _r, dailyQuota: _d, ...rest } = patch;
+      if (patch.optionalFields) shape.optionalFields = patch.optionalFields;
+      const { requestsPerSecond: _r, dailyQuota: _d, optionalFields: _o, ...rest } = patch;
       Object.assign(
         oauth.settings,
         Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),

@@ -17,6 +17,11 @@ export interface MailchimpSimOptions {
   apiKey: string;
   /** Simultaneous requests per key before 429 (the live limit is 10). */
   maxConcurrent?: number;
+  /**
+   * Member fields that have no value (unsubscribe_reason, interests, marketing_permissions): sent as `null`
+   * (default) or left out. Mailchimp documents neither; a client must accept both.
+   */
+  optionalFields?: 'null' | 'omit';
   lists: MailchimpListSeed[];
 }
 
@@ -28,7 +33,7 @@ export interface MailchimpSim extends VendorSim {
   updateMember(listId: string, hashOrEmail: string, patch: MemberPatch): MailchimpMemberSeed;
   addMember(listId: string, member: MailchimpMemberSeed): void;
   deletePermanently(listId: string, hashOrEmail: string): void;
-  setOptions(patch: Partial<Pick<MailchimpSimOptions, 'apiKey' | 'maxConcurrent'>>): void;
+  setOptions(patch: Partial<Pick<MailchimpSimOptions, 'apiKey' | 'maxConcurrent' | 'optionalFields'>>): void;
   /** Requests being served right now (what the concurrency limit counts). */
   inFlight(): number;
   reset(): void;
@@ -53,7 +58,11 @@ const collectionLinks = (base: string, path: string) => [
 ];
 
 export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
-  const settings = { apiKey: options.apiKey, maxConcurrent: options.maxConcurrent ?? 10 };
+  const settings = {
+    apiKey: options.apiKey,
+    maxConcurrent: options.maxConcurrent ?? 10,
+    optionalFields: options.optionalFields ?? 'null',
+  };
   const store = new MailchimpStore(options.lists);
   let inFlight = 0;
   const router = new Router();
@@ -92,7 +101,7 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
       if ('status' in result) return result;
       const base = baseUrl(req);
       return ok(req, {
-        members: result.members.map((m) => renderMember(base, s.list.id, m)),
+        members: result.members.map((m) => renderMember(base, s.list.id, m, settings.optionalFields)),
         list_id: s.list.id,
         total_items: result.totalItems,
         _links: collectionLinks(base, `/lists/${s.list.id}/members`),
@@ -103,7 +112,7 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
   router.add('GET', '/3.0/lists/:listId/members/:hash', (req) =>
     withList(req, (s) => {
       const m = store.member(s.list.id, req.params.hash ?? '');
-      return m ? ok(req, renderMember(baseUrl(req), s.list.id, m)) : notFound();
+      return m ? ok(req, renderMember(baseUrl(req), s.list.id, m, settings.optionalFields)) : notFound();
     }),
   );
 
@@ -148,6 +157,28 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
           .map(({ interests: _i, ...c }) => ({ list_id: s.list.id, ...c })),
         total_items: cats.length,
         _links: collectionLinks(baseUrl(req), `/lists/${s.list.id}/interest-categories`),
+      });
+    }),
+  );
+
+  // https://mailchimp.com/developer/marketing/api/interest-categories/get-interest-category-info/
+  router.add('GET', '/3.0/lists/:listId/interest-categories/:categoryId', (req) =>
+    withList(req, (s) => {
+      const cat = s.list.interestCategories.find((c) => c.id === req.params.categoryId);
+      if (!cat) return notFound();
+      const path = `/lists/${s.list.id}/interest-categories/${cat.id}`;
+      const base = baseUrl(req);
+      return ok(req, {
+        list_id: s.list.id,
+        id: cat.id,
+        title: cat.title,
+        display_order: cat.display_order,
+        type: cat.type,
+        _links: [
+          { rel: 'self', href: `${base}${path}`, method: 'GET' },
+          { rel: 'parent', href: `${base}/lists/${s.list.id}/interest-categories`, method: 'GET' },
+          { rel: 'interests', href: `${base}${path}/interests`, method: 'GET' },
+        ],
       });
     }),
   );

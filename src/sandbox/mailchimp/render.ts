@@ -16,7 +16,15 @@ const link = (base: string, rel: string, path: string, method = 'GET'): Link => 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 /** A member exactly as GET /lists/{id}/members returns it (ListMembers2). */
-export function renderMember(base: string, listId: string, m: StoredMember): Record<string, unknown> {
+export function renderMember(
+  base: string,
+  listId: string,
+  m: StoredMember,
+  optionalFields: 'null' | 'omit' = 'omit',
+): Record<string, unknown> {
+  const none = (key: string) => {
+    if (optionalFields === 'null') out[key] = null;
+  };
   const s = m.seed;
   const path = `/lists/${listId}/members/${m.hash}`;
   const out: Record<string, unknown> = {
@@ -31,13 +39,14 @@ export function renderMember(base: string, listId: string, m: StoredMember): Rec
   };
   if (s.status === 'unsubscribed' && s.unsubscribe_reason !== undefined) {
     out.unsubscribe_reason = s.unsubscribe_reason;
-  }
+  } else none('unsubscribe_reason');
   out.consents_to_one_to_one_messaging = true;
   out.sms_phone_number = '';
   out.sms_subscription_status = '';
   out.sms_subscription_last_updated = '';
   out.merge_fields = s.merge_fields;
   if (s.interests) out.interests = s.interests;
+  else none('interests');
   out.stats = { avg_open_rate: 0, avg_click_rate: 0 };
   out.ip_signup = s.ip_signup;
   out.timestamp_signup = s.timestamp_signup;
@@ -50,6 +59,7 @@ export function renderMember(base: string, listId: string, m: StoredMember): Rec
   out.email_client = s.email_client;
   out.location = s.location;
   if (s.marketing_permissions) out.marketing_permissions = s.marketing_permissions;
+  else none('marketing_permissions');
   out.source = s.source;
   out.tags_count = s.tags.length;
   out.tags = s.tags;
