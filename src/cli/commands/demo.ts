@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { startDashboard } from '../../dashboard/server.ts';
-import { startLocalStack } from '../../demo/local-stack.ts';
+import { demoPrefix, prepareDemoPrefix } from '../../demo/demo-prefix.ts';
+import { startLocalStack, type LocalStack } from '../../demo/local-stack.ts';
 import { RuntimeError } from '../../errors/index.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { pingRedis } from '../../lib/redis.ts';
+import { createRedis, maskRedisUrl, pingRedis } from '../../lib/redis.ts';
+import type { RunSnapshot } from '../../run/follow.ts';
+import { demoVerdict } from '../demo-verdict.ts';
 import { createProgressReporter } from '../progress.ts';
-import { exitCodeForStatus, parsePositiveInt } from '../shared.ts';
+import { parsePositiveInt } from '../shared.ts';
 import { summaryText } from '../summary.ts';
-
-const DEMO_PREFIX = 'esp-demo';
 
 interface DemoOptions {
   members: string;
@@ -18,15 +19,43 @@ interface DemoOptions {
   keepOpen?: boolean;
 }
 
-async function clearDemoKeys(stack: Awaited<ReturnType<typeof startLocalStack>>): Promise<void> {
-  // Each demo starts from a fresh sandbox, so it also starts from fresh fingerprints and watermarks.
-  const redis = stack.app.redis;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${DEMO_PREFIX}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+async function withRedis<T>(
+  url: string,
+  fn: (redis: ReturnType<typeof createRedis>) => Promise<T>,
+): Promise<T> {
+  const redis = createRedis(url);
+  try {
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The summary, then whether the run did what the seeded data calls for; sets the exit code from that. */
+async function reportDemoOutcome(stack: LocalStack, final: RunSnapshot, prefix: string): Promise<void> {
+  const cli = `QUEUE_PREFIX=${prefix} npx esp-sync`;
+  // The verdict below says where to see the failures, with the demo's prefix.
+  const summary = summaryText(final)
+    .split('\n')
+    .filter((line) => !line.includes('see the failures:'));
+  process.stdout.write(`${summary.join('\n')}\n`);
+  const state = stack.sandbox.hubspot.snapshot();
+  process.stdout.write(
+    `HubSpot (simulated) now holds ${state.contacts.length} contacts; resubscribe attempts: ${state.history.resubscribeAttempts.length}.\n`,
+  );
+  const failedReasons: (string | null)[] = [];
+  for await (const rows of stack.app.store.scanRows(final.run.id)) {
+    for (const row of rows) if (row.outcome === 'failed') failedReasons.push(row.reason);
+  }
+  const verdict = demoVerdict({
+    snapshot: final,
+    failedReasons,
+    resubscribeAttempts: state.history.resubscribeAttempts.length,
+    failuresCommand: `${cli} report ${final.run.id} --only failed`,
+  });
+  const out = verdict.code === 0 ? process.stdout : process.stderr;
+  out.write(`${verdict.lines.join('\n')}\n`);
+  process.exitCode = verdict.code;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -45,18 +74,21 @@ export function registerDemoCommand(program: Command): void {
     )
     .action(async (opts: DemoOptions) => {
       const redisUrl = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-      if (!(await pingRedis(redisUrl))) {
-        throw new RuntimeError(
-          `Redis does not answer at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')}. Start it with \`redis-server --daemonize yes\` (or \`docker compose up -d redis\`), then run the demo again.`,
-        );
-      }
       const membersPerAudience = parsePositiveInt(opts.members, '--members');
       const contacts = parsePositiveInt(opts.contacts, '--contacts');
       const seed = parsePositiveInt(opts.seed, '--seed');
+      if (!(await pingRedis(redisUrl))) {
+        throw new RuntimeError(
+          `Redis does not answer at ${maskRedisUrl(redisUrl)}. Start it with \`redis-server --daemonize yes\` (or \`docker compose up -d redis\`), then run the demo again.`,
+        );
+      }
+      const prefix = demoPrefix(process.env);
+      // Before anything writes under the prefix: a fresh sandbox needs fresh consent, fingerprints and watermarks.
+      await withRedis(redisUrl, (redis) => prepareDemoPrefix(redis, prefix));
       // The summary says what the alerts would; set LOG_LEVEL=info to see the worker's log as well.
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'fatal' });
       const stack = await startLocalStack({
-        queuePrefix: DEMO_PREFIX,
+        queuePrefix: prefix,
         redisUrl,
         logger,
         workers: false,
@@ -70,7 +102,6 @@ export function registerDemoCommand(program: Command): void {
         },
       });
       try {
-        await clearDemoKeys(stack);
         stack.startWorkers();
         process.stdout.write(
           `Sandbox at ${stack.sandbox.url} (simulated Mailchimp, Constant Contact and HubSpot); migrating both sources…\n`,
@@ -80,14 +111,7 @@ export function registerDemoCommand(program: Command): void {
           reporter.tick(s),
         );
         reporter.stop();
-        process.stdout.write(
-          `${summaryText(final).replace(/esp-sync report/g, `QUEUE_PREFIX=${DEMO_PREFIX} esp-sync report`)}\n`,
-        );
-        const state = stack.sandbox.hubspot.snapshot();
-        process.stdout.write(
-          `HubSpot (simulated) now holds ${state.contacts.length} contacts; resubscribe attempts: ${state.history.resubscribeAttempts.length}.\n`,
-        );
-        process.exitCode = exitCodeForStatus(final.run.status);
+        await reportDemoOutcome(stack, final, prefix);
         if (!opts.keepOpen) {
           process.stdout.write(
             'To watch runs in the dashboard, run `npm run demo -- --keep-open` and open http://127.0.0.1:3000/runs (queues at /queues).\n' +
@@ -107,7 +131,7 @@ export function registerDemoCommand(program: Command): void {
             Object.entries(stack.sandbox.env)
               .map(([k, v]) => `  export ${k}=${v}`)
               .join('\n') +
-            `\n  export QUEUE_PREFIX=${DEMO_PREFIX}\nCtrl-C stops.\n`,
+            `\n  export QUEUE_PREFIX=${prefix}\nCtrl-C stops.\n`,
         );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
