@@ -1,4 +1,4 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConstantContactConfig } from '../../config/env.ts';
@@ -6,7 +6,7 @@ import type { ApiCallObserver } from '../../core/ports.ts';
 import { AuthError, TransientError } from '../../errors/index.ts';
 import { oauthErrorSchema, tokenResponseSchema } from './schemas.ts';
 import { createCcTokenStore } from './token-store.ts';
-import { NetworkFailure, observedRequest } from './observed.ts';
+import { createCcAxios, NetworkFailure, observedRequest } from './observed.ts';
 
 export const INVALID_GRANT_MESSAGE =
   'Constant Contact refused the refresh token (invalid_grant): it was revoked, already used, or unused for 180 days. Run `esp-sync auth constant-contact` to get a new one.';
@@ -99,13 +99,7 @@ export function createCcTokenProvider(
   deps: CcTokenProviderDeps,
 ): CcTokenProvider {
   const store = createCcTokenStore(deps.redis, deps.keyPrefix);
-  const http = axios.create({
-    timeout: deps.timeoutMs,
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-  });
+  const http = createCcAxios(deps.timeoutMs);
   // The lock outlives the slowest token request, so it cannot expire while its holder still waits for the answer.
   const lockTtlMs = deps.timeoutMs + 10_000;
   let seeding: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { ApiCallObserver } from '../../core/ports.ts';
 import {
@@ -13,7 +13,7 @@ import { nextUtcMidnight } from '../../lib/time.ts';
 import type { CcTokenProvider } from './auth.ts';
 import { CC_THROTTLED_WAIT_MS } from './limits.ts';
 import { apiErrorSchema } from './schemas.ts';
-import { NetworkFailure, observedRequest } from './observed.ts';
+import { createCcAxios, NetworkFailure, observedRequest } from './observed.ts';
 
 export interface CcHttpDeps {
   baseUrl: string;
@@ -143,13 +143,7 @@ const MAX_REFRESHES_ON_401 = 3;
 
 /** The Constant Contact v3 HTTP layer: limiter, bearer token, a few 401 refreshes, taxonomy errors, one retry layer. */
 export function createCcHttp(deps: CcHttpDeps) {
-  const http = axios.create({
-    timeout: deps.timeoutMs,
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-  });
+  const http = createCcAxios(deps.timeoutMs);
   const now = deps.now ?? (() => new Date());
 
   async function send(url: string, token: string, endpoint: string): Promise<AxiosResponse<string>> {

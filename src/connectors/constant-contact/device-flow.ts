@@ -1,8 +1,9 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { ConstantContactConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../errors/index.ts';
 import type { CcTokenProvider } from './auth.ts';
+import { createCcAxios, NetworkFailure, observedRequest } from './observed.ts';
 import { deviceAuthorizationSchema, oauthErrorSchema, tokenResponseSchema } from './schemas.ts';
 
 /** contact_data reads contacts, lists, custom fields and tags; offline_access is what yields a refresh token. */
@@ -62,13 +63,7 @@ function parseJson(data: string): unknown {
 export async function runCcDeviceFlow(deps: DeviceFlowDeps): Promise<void> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = deps.now ?? Date.now;
-  const http = axios.create({
-    timeout: deps.timeoutMs,
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-  });
+  const http = createCcAxios(deps.timeoutMs);
   const form = {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
   };
@@ -78,16 +73,17 @@ export async function runCcDeviceFlow(deps: DeviceFlowDeps): Promise<void> {
     body: Record<string, string>,
     endpoint: string,
   ): Promise<AxiosResponse<string>> {
-    const started = now();
     try {
-      const res = await http.post<string>(url, new URLSearchParams(body).toString(), form);
-      deps.observe?.({ api: 'constant-contact', endpoint, status: res.status, durationMs: now() - started });
-      return res;
+      return await observedRequest(
+        deps.observe,
+        endpoint,
+        () => http.post<string>(url, new URLSearchParams(body).toString(), form),
+        now,
+      );
     } catch (err) {
-      deps.observe?.({ api: 'constant-contact', endpoint, status: 'network', durationMs: now() - started });
-      const code = axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error';
+      if (!(err instanceof NetworkFailure)) throw err;
       throw new TransientError(
-        `Could not reach Constant Contact's authorization server (${code}).`,
+        `Could not reach Constant Contact's authorization server (${err.code}).`,
         'network_error',
       );
     }

@@ -1,5 +1,20 @@
-import axios, { type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { ApiCallObserver } from '../../core/ports.ts';
+
+/**
+ * The one axios setup of every Constant Contact call (token endpoint, device flow, API): no redirects, the body
+ * as text and every status returned instead of thrown, so each caller checks the status and validates the body
+ * itself, and no axios error (which carries the credentials) leaves this folder.
+ */
+export function createCcAxios(timeoutMs: number): AxiosInstance {
+  return axios.create({
+    timeout: timeoutMs,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+  });
+}
 
 /**
  * Sends one request and reports it to the observer: its status, or "network" when no response came. On a
@@ -10,14 +25,15 @@ export async function observedRequest(
   observe: ApiCallObserver | undefined,
   endpoint: string,
   send: () => Promise<AxiosResponse<string>>,
+  now: () => number = Date.now,
 ): Promise<AxiosResponse<string>> {
-  const started = Date.now();
+  const started = now();
   try {
     const res = await send();
-    observe?.({ api: 'constant-contact', endpoint, status: res.status, durationMs: Date.now() - started });
+    observe?.({ api: 'constant-contact', endpoint, status: res.status, durationMs: now() - started });
     return res;
   } catch (err) {
-    observe?.({ api: 'constant-contact', endpoint, status: 'network', durationMs: Date.now() - started });
+    observe?.({ api: 'constant-contact', endpoint, status: 'network', durationMs: now() - started });
     throw new NetworkFailure(axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error');
   }
 }
