@@ -137,7 +137,7 @@ describe('composed sandbox', () => {
       );
       expect(res.every((r) => r.status === 200)).toBe(true);
     }
-    const written = sandbox.hubspot.snapshot().contacts.filter((c) => c.email.startsWith('perf.'));
+    const written = sandbox.hubspot.snapshot().contacts.filter((c) => c.email?.startsWith('perf.'));
     expect(written).toHaveLength(10_000);
   });
 });
