@@ -107,6 +107,7 @@ const schema = z.object({
   DASHBOARD_USER: optionalString,
   DASHBOARD_PASSWORD: optionalString,
   DASHBOARD_READ_ONLY: bool(false),
+  DASHBOARD_ACTIONS: optionalString.pipe(z.enum(['none', 'retry']).optional().default('none')),
   ALERT_WEBHOOK_URL: optionalUrl,
   ALERT_NO_WORKER_SECONDS: positiveInt(300),
 });
@@ -146,7 +147,13 @@ export interface Config {
   hubspot: HubSpotConfig | undefined;
   mailchimp: MailchimpConfig | undefined;
   constantContact: ConstantContactConfig | undefined;
-  dashboard: { user: string | undefined; password: string | undefined; readOnly: boolean };
+  dashboard: {
+    user: string | undefined;
+    password: string | undefined;
+    readOnly: boolean;
+    /** Bull Board write actions allowed: none, or retrying failed and promoting delayed jobs. */
+    actions: 'none' | 'retry';
+  };
   alerts: { webhookUrl: string | undefined; noWorkerSeconds: number };
 }
 
@@ -214,7 +221,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             requestsPerSecond: e.CONSTANT_CONTACT_RATE_LIMIT,
           }
         : undefined,
-    dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD, readOnly: e.DASHBOARD_READ_ONLY },
+    dashboard: {
+      user: e.DASHBOARD_USER,
+      password: e.DASHBOARD_PASSWORD,
+      readOnly: e.DASHBOARD_READ_ONLY,
+      actions: e.DASHBOARD_READ_ONLY ? 'none' : e.DASHBOARD_ACTIONS,
+    },
     alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, noWorkerSeconds: e.ALERT_NO_WORKER_SECONDS },
   };
 }

@@ -1,8 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Router } from 'express';
+import { Router } from 'express';
 import type { Queues } from '../queue/queues.ts';
+import { boardActionGuard, type BoardActions } from './board-guard.ts';
 import { maskEmailsDeep } from './mask.ts';
 
 interface JobLike {
@@ -16,21 +17,32 @@ export function runLinkOf(job: JobLike): { href: string; displayText: string } {
   return { href: `/runs/${encodeURIComponent(runId)}`, displayText: `Run ${runId}` };
 }
 
-export function boardAdapter(queue: ConstructorParameters<typeof BullMQAdapter>[0], readOnly: boolean) {
-  const adapter = new BullMQAdapter(queue, { readOnlyMode: readOnly, externalJobUrl: runLinkOf });
+export function boardAdapter(queue: ConstructorParameters<typeof BullMQAdapter>[0], actions: BoardActions) {
+  // The UI hides what the guard refuses anyway; a completed job is never retried (it would write again).
+  // allowCompletedRetries is read by Bull Board's base adapter but missing from the BullMQ adapter's type.
+  const options = {
+    readOnlyMode: actions === 'none',
+    allowCompletedRetries: false,
+    externalJobUrl: runLinkOf,
+  };
+  const adapter = new BullMQAdapter(queue, options);
   adapter.setFormatter('data', maskEmailsDeep);
   adapter.setFormatter('returnValue', maskEmailsDeep);
   return adapter;
 }
 
 /**
- * Bull Board over every queue at basePath. BullMQ job schedulers and flows need no extra setup: the BullMQ
- * adapter lists schedulers per queue and shows each job's flow tree (our runs are flows).
+ * Bull Board over every queue at basePath, its write actions limited by `actions` (see board-guard.ts). BullMQ
+ * job schedulers and flows need no extra setup: the BullMQ adapter lists schedulers per queue and shows each
+ * job's flow tree (our runs are flows).
  */
-export function createBoardRouter(queues: Queues, options: { basePath: string; readOnly: boolean }): Router {
+export function createBoardRouter(
+  queues: Queues,
+  options: { basePath: string; actions: BoardActions },
+): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(options.basePath);
   createBullBoard({
-    queues: Object.values(queues.byName).map((q) => boardAdapter(q, options.readOnly)),
+    queues: Object.values(queues.byName).map((q) => boardAdapter(q, options.actions)),
     serverAdapter,
     options: {
       uiConfig: {
@@ -40,5 +52,8 @@ export function createBoardRouter(queues: Queues, options: { basePath: string; r
       },
     },
   });
-  return serverAdapter.getRouter() as Router;
+  const router = Router();
+  router.use(boardActionGuard(queues.byName, options.actions));
+  router.use(serverAdapter.getRouter() as Router);
+  return router;
 }

@@ -54,7 +54,8 @@ export function createDashboardApp(options: Omit<DashboardOptions, 'port' | 'hos
   if (options.auth) server.use(basicAuth(options.auth));
   server.use(sameOriginOnly());
   server.get('/metrics', metrics(app));
-  server.use(BOARD_PATH, createBoardRouter(app.queues, { basePath: BOARD_PATH, readOnly }));
+  const actions = readOnly ? 'none' : app.config.dashboard.actions;
+  server.use(BOARD_PATH, createBoardRouter(app.queues, { basePath: BOARD_PATH, actions }));
   server.use('/api', apiRouter(app, readOnly));
   server.use(runsPagesRouter(app, readOnly));
   server.get('/', (_req, res) => res.redirect('/runs'));

@@ -7,7 +7,7 @@ import { startDashboard } from '../../src/dashboard/server.ts';
 import { ConfigError } from '../../src/errors/index.ts';
 import type { App } from '../../src/app.ts';
 
-const noCredentials = { user: undefined, password: undefined, readOnly: false };
+const noCredentials = { user: undefined, password: undefined, readOnly: false, actions: 'none' as const };
 
 describe('dashboard authentication settings', () => {
   it('refuses to start without credentials unless --no-auth is given', () => {
@@ -19,7 +19,10 @@ describe('dashboard authentication settings', () => {
     ).toThrow(/DASHBOARD_PASSWORD/);
     expect(resolveAuth(noCredentials, { noAuth: true, host: '127.0.0.1' })).toBeNull();
     expect(
-      resolveAuth({ user: 'ops', password: 'pw', readOnly: false }, { noAuth: false, host: '0.0.0.0' }),
+      resolveAuth(
+        { user: 'ops', password: 'pw', readOnly: false, actions: 'none' },
+        { noAuth: false, host: '0.0.0.0' },
+      ),
     ).toEqual({ user: 'ops', password: 'pw' });
   });
 
