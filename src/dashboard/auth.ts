@@ -15,6 +15,35 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
+/** The name part of a Host header ("[::1]:3000" → "::1", "localhost:3000" → "localhost"), or null if malformed. */
+export function hostHeaderName(header: string | undefined): string | null {
+  const value = (header ?? '').trim();
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::\d+)?$/.exec(value);
+  if (bracketed) return bracketed[1]!;
+  const plain = /^([A-Za-z0-9.-]+)(?::\d+)?$/.exec(value);
+  return plain ? plain[1]! : null;
+}
+
+/**
+ * Without a login, a page on another site can still reach a loopback dashboard by DNS rebinding: its own name
+ * resolves to 127.0.0.1, and the browser sends that name as Host. Only loopback names are answered.
+ */
+export function loopbackHostOnly(): RequestHandler {
+  return (req, res, next) => {
+    const name = hostHeaderName(req.headers.host);
+    if (name !== null && isLoopbackHost(name)) {
+      next();
+      return;
+    }
+    res
+      .status(403)
+      .type('text/plain')
+      .send(
+        'Refused: without a login (--no-auth) the dashboard only answers requests addressed to localhost, 127.0.0.1 or [::1] (Host header).\n',
+      );
+  };
+}
+
 /**
  * Decides how the dashboard authenticates: Basic credentials from DASHBOARD_USER / DASHBOARD_PASSWORD, or none
  * with --no-auth, which is only allowed on a loopback address (anyone who can reach the port could act).

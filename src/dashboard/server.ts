@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { App } from '../app.ts';
 import { ConfigError, errorMessage } from '../errors/index.ts';
 import { apiRouter } from './api.ts';
-import { basicAuth, isLoopbackHost, type BasicCredentials } from './auth.ts';
+import { basicAuth, isLoopbackHost, loopbackHostOnly, type BasicCredentials } from './auth.ts';
 import { createBoardRouter } from './board.ts';
 import { sameOriginOnly } from './guards.ts';
 import { healthz, metrics } from './health.ts';
@@ -50,6 +50,7 @@ export function createDashboardApp(options: Omit<DashboardOptions, 'port' | 'hos
     });
     next();
   });
+  if (!options.auth) server.use(loopbackHostOnly());
   server.get('/healthz', healthz(app));
   if (options.auth) server.use(basicAuth(options.auth));
   server.use(sameOriginOnly());

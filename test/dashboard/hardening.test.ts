@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { request } from 'node:http';
+import type { App } from '../../src/app.ts';
+import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
+import { testApp } from './harness.ts';
+
+/** fetch() may not set Host; a raw request can, as a DNS-rebinding page's browser would send it. */
+function withHost(
+  url: string,
+  path: string,
+  host: string,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url);
+    const req = request(
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method,
+        headers: { host, ...(body ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('dashboard without login (--no-auth, loopback only)', () => {
+  let app: App;
+  let cleanup: () => Promise<void>;
+  let dash: RunningDashboard;
+
+  beforeAll(async () => {
+    ({ app, cleanup } = testApp('no-auth', {
+      HUBSPOT_ACCESS_TOKEN: 'test-token-not-real',
+      MAILCHIMP_API_KEY: 'abc-us1',
+    }));
+    dash = await startDashboard({ app, port: 0, host: '127.0.0.1', auth: null, readOnly: false });
+  });
+
+  afterAll(async () => {
+    await dash.close();
+    await cleanup();
+  });
+
+  it('refuses a request whose Host is not a loopback name (DNS rebinding) and starts no run', async () => {
+    const port = new URL(dash.url).port;
+    for (const host of ['rebind.attacker.example', `rebind.attacker.example:${port}`, `10.0.0.1:${port}`]) {
+      expect((await withHost(dash.url, '/runs', host)).status).toBe(403);
+    }
+    const post = await withHost(
+      dash.url,
+      '/api/runs',
+      `rebind.attacker.example:${port}`,
+      'POST',
+      JSON.stringify({ source: 'mailchimp' }),
+    );
+    expect(post.status).toBe(403);
+    expect(post.text).toMatch(/Host/);
+    expect(await app.store.listRuns(10)).toEqual([]);
+  });
+
+  it('answers loopback names, with and without a port', async () => {
+    const port = new URL(dash.url).port;
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'localhost',
+      `[::1]:${port}`,
+      '127.0.0.1',
+    ]) {
+      expect((await withHost(dash.url, '/runs', host)).status).toBe(200);
+    }
+  });
+});
