@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { ConstantContactConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
 import { AuthError, TransientError } from '../../errors/index.ts';
-import { oauthErrorSchema, tokenResponseSchema } from './schemas.ts';
+import { tokenResponseSchema } from './schemas.ts';
 import { createCcTokenStore } from './token-store.ts';
-import { createCcAxios, NetworkFailure, observedRequest } from './observed.ts';
+import { createCcAxios, NetworkFailure, oauthErrorOf, observedRequest } from './observed.ts';
 
 export const INVALID_GRANT_MESSAGE =
   'Constant Contact refused the refresh token (invalid_grant): it was revoked, already used, or unused for 180 days. Run `esp-sync auth constant-contact` to get a new one.';
@@ -59,15 +59,6 @@ export function accessTokenTtlMs(token: string, expiresInSeconds: number | undef
   if (exp !== null && exp > nowMs) lifetimes.push(exp - nowMs);
   const lifetime = lifetimes.length > 0 ? Math.min(...lifetimes) : DEFAULT_LIFETIME_MS;
   return Math.max(1000, lifetime - Math.min(EXPIRY_MARGIN_MS, lifetime / 2));
-}
-
-function oauthError(res: AxiosResponse<string>): string | null {
-  try {
-    const parsed = oauthErrorSchema.safeParse(JSON.parse(res.data));
-    return parsed.success ? parsed.data.error : null;
-  } catch {
-    return null;
-  }
 }
 
 function refusal(status: number, error: string | null): Error {
@@ -158,13 +149,13 @@ export function createCcTokenProvider(
     const refreshToken = await store.refreshToken();
     if (!refreshToken) throw new AuthError(NO_TOKEN_MESSAGE, 'constant-contact');
     let res = await postRefresh(refreshToken, publicClient);
-    if (!publicClient && res.status === 401 && oauthError(res) === 'invalid_client') {
+    if (!publicClient && res.status === 401 && oauthErrorOf(res).error === 'invalid_client') {
       // Apps set up for the device flow (what `esp-sync auth` uses) are public clients, which must not send a
       // secret. Client authentication fails before the grant is looked at, so the refresh token is not spent.
       publicClient = true;
       res = await postRefresh(refreshToken, true);
     }
-    if (res.status !== 200) throw refusal(res.status, oauthError(res));
+    if (res.status !== 200) throw refusal(res.status, oauthErrorOf(res).error);
     let body: unknown;
     try {
       body = JSON.parse(res.data);

@@ -3,8 +3,8 @@ import type { ConstantContactConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
 import { AuthError, ConfigError, TransientError } from '../../errors/index.ts';
 import type { CcTokenProvider } from './auth.ts';
-import { createCcAxios, NetworkFailure, observedRequest } from './observed.ts';
-import { deviceAuthorizationSchema, oauthErrorSchema, tokenResponseSchema } from './schemas.ts';
+import { createCcAxios, NetworkFailure, oauthErrorOf, observedRequest } from './observed.ts';
+import { deviceAuthorizationSchema, tokenResponseSchema } from './schemas.ts';
 
 /** contact_data reads contacts, lists, custom fields and tags; offline_access is what yields a refresh token. */
 export const DEVICE_FLOW_SCOPE = 'contact_data offline_access';
@@ -33,18 +33,6 @@ export function deviceAuthorizeUrl(tokenUrl: string): string {
   }
   url.pathname = url.pathname.replace(/\/token\/?$/, '/device/authorize');
   return url.toString();
-}
-
-function oauthError(res: AxiosResponse<string>): { error: string | null; description: string | null } {
-  try {
-    const parsed = oauthErrorSchema.safeParse(JSON.parse(res.data));
-    if (parsed.success) {
-      return { error: parsed.data.error, description: parsed.data.error_description ?? null };
-    }
-  } catch {
-    // not JSON: fall through
-  }
-  return { error: null, description: null };
 }
 
 function parseJson(data: string): unknown {
@@ -96,7 +84,7 @@ export async function runCcDeviceFlow(deps: DeviceFlowDeps): Promise<void> {
   );
   const authorization = deviceAuthorizationSchema.safeParse(parseJson(authorizeRes.data));
   if (authorizeRes.status !== 200 || !authorization.success) {
-    const { error, description } = oauthError(authorizeRes);
+    const { error, description } = oauthErrorOf(authorizeRes);
     throw new AuthError(
       `Constant Contact refused to start the device flow (${authorizeRes.status}${error ? ` ${error}` : ''}${description ? `: ${description}` : ''}). Check CONSTANT_CONTACT_CLIENT_ID and that the app allows the Device Flow and refresh tokens in the developer portal.`,
       'constant-contact',
@@ -154,7 +142,7 @@ export async function runCcDeviceFlow(deps: DeviceFlowDeps): Promise<void> {
       return;
     }
     if (res.status === 429 || res.status >= 500) continue;
-    const { error, description } = oauthError(res);
+    const { error, description } = oauthErrorOf(res);
     if (error === 'authorization_pending') continue;
     if (error === 'slow_down') {
       intervalS += SLOW_DOWN_STEP_S;

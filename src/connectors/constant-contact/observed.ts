@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { ApiCallObserver } from '../../core/ports.ts';
+import { oauthErrorSchema } from './schemas.ts';
 
 /**
  * The one axios setup of every Constant Contact call (token endpoint, device flow, API): no redirects, the body
@@ -36,6 +37,27 @@ export async function observedRequest(
     observe?.({ api: 'constant-contact', endpoint, status: 'network', durationMs: now() - started });
     throw new NetworkFailure(axios.isAxiosError(err) ? (err.code ?? 'network error') : 'network error');
   }
+}
+
+export interface OAuthError {
+  error: string | null;
+  description: string | null;
+}
+
+/**
+ * The `error` and `error_description` of an OAuth error answer
+ * (https://www.rfc-editor.org/rfc/rfc6749#section-5.2), or nulls when the body is not one.
+ */
+export function oauthErrorOf(res: AxiosResponse<string>): OAuthError {
+  try {
+    const parsed = oauthErrorSchema.safeParse(JSON.parse(res.data));
+    if (parsed.success) {
+      return { error: parsed.data.error, description: parsed.data.error_description ?? null };
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return { error: null, description: null };
 }
 
 /** No response arrived; `code` is the axios/Node error code (ECONNRESET, ECONNABORTED, …). */

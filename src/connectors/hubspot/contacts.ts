@@ -4,6 +4,7 @@
  * https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/batch/upsert-contacts
  */
 import type { Logger } from 'pino';
+import { canonicalEmail } from '../../core/contact.ts';
 import type { ContactWrite, ContactWriteResult } from '../../core/ports.ts';
 import type { HubSpotTransport } from './client.ts';
 import type { HubSpotRejection } from './errors.ts';
@@ -40,7 +41,7 @@ export async function upsertContacts(
   const unique: Pending[] = [];
   const seen = new Set<string>();
   inputs.forEach((input, index) => {
-    const pending = { trace: String(index), input, email: input.email.trim().toLowerCase() };
+    const pending = { trace: String(index), input, email: canonicalEmail(input.email) };
     if (seen.has(pending.email)) results.set(pending.trace, failure(pending, DUPLICATE_IN_BATCH));
     else {
       seen.add(pending.email);

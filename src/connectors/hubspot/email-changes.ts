@@ -6,6 +6,7 @@
  * https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/batch/update-contacts
  * https://github.com/HubSpot/hubspot-api-nodejs/issues/548
  */
+import { canonicalEmail } from '../../core/contact.ts';
 import type { EmailChange, EmailChangeResult } from '../../core/ports.ts';
 import type { HubSpotTransport } from './client.ts';
 import { MAX_BATCH_INPUTS, readableReason } from './contacts.ts';
@@ -20,7 +21,7 @@ export interface EmailChangeDeps {
 export const NO_CONTACT_AT_OLD_ADDRESS = 'HubSpot has no contact at the old address';
 export const SAME_CONTACT_TWICE = 'another change in this batch moves the same HubSpot contact';
 
-const normal = (email: string) => email.trim().toLowerCase();
+const normal = canonicalEmail;
 
 /** One result per change, in input order. */
 export async function changeEmails(
