@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { QUEUE_NAMES } from '../../queue/queues.ts';
 import { Schedules } from '../../run/schedules.ts';
+import { lastFirings, scheduleLine } from '../schedule-history.ts';
 import { collect, configFor, parseSources, sourceOption } from '../shared.ts';
 
 async function withSchedules<T>(app: App, fn: (s: Schedules) => Promise<T>): Promise<T> {
@@ -40,11 +41,21 @@ export function registerScheduleCommand(program: Command): void {
     });
   schedule
     .command('list')
-    .description('List recurring syncs with their next run and skipped count')
+    .description(
+      'List recurring syncs: next firing, the last firing with its run and result, and how many were skipped',
+    )
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const app = await createApp(loadConfig());
-      const list = await withSchedules(app, (s) => s.list());
+      const list = await withSchedules(app, async (s) => {
+        const schedules = await s.list();
+        const last = await lastFirings(
+          s.queue,
+          app.store,
+          schedules.map((x) => x.id),
+        );
+        return schedules.map((info) => ({ ...info, lastFiring: last.get(info.id) ?? null }));
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
@@ -54,12 +65,7 @@ export function registerScheduleCommand(program: Command): void {
           'No schedules. Add one with: esp-sync schedule add --source … --cron "0 * * * *"\n',
         );
       }
-      for (const s of list) {
-        const audiences = s.audiences.length ? ` audiences ${s.audiences.join(',')}` : '';
-        process.stdout.write(
-          `${s.id}: ${s.sources.join('+')}${audiences} at "${s.cron}"${s.timezone ? ` (${s.timezone})` : ''}, next ${s.next ?? '?'}, skipped ${s.skipped}\n`,
-        );
-      }
+      for (const s of list) process.stdout.write(`${scheduleLine(s, s.lastFiring ?? undefined)}\n`);
     });
   schedule
     .command('remove')
