@@ -1,6 +1,7 @@
 /**
- * The CLI as a user runs it: `esp-sync migrate --wait --json`, `status`, `report` and `retry-failed` as separate
- * processes against the sandbox, with a worker running (here in the test process).
+ * The CLI as a user runs it: `esp-sync migrate --wait --json`, `status`, `runs`, `report` and `retry-failed` as
+ * separate processes against the sandbox, with a worker running (here in the test process); "not found" answers
+ * and a dashboard whose port is taken.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
