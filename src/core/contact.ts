@@ -118,7 +118,9 @@ export function normalizeEmail(raw: unknown): string | null {
   if (email.length > 254) return null;
   // One @, a dot in the domain, no spaces, quotes, angle brackets, control or format characters.
   if (
-    !/^[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+@[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+\.[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}.]{2,}$/u.test(email)
+    !/^[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+@[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}]+\.[^\s@"<>()[\]\\,;:\p{Cc}\p{Cf}.]{2,}$/u.test(
+      email,
+    )
   ) {
     return null;
   }
