@@ -30,11 +30,25 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   // A run a stopping error already failed stays failed, and its watermarks stay where they were.
   const status: RunStatus =
     run.status === 'failed' ? 'failed' : counts.failed > 0 ? 'completed_with_errors' : 'completed';
-  if (status !== 'failed') await ctx.store.finish(runId, status);
-  await ctx.runFinished(runId);
+  // Watermarks and the source lock first: whoever sees the run finished may start the next one at once.
   if (run.kind !== 'retry' && status !== 'failed') await advanceWatermarks(ctx, runId);
   await releaseRun(ctx.store, run);
+  if (status !== 'failed') await ctx.store.finish(runId, status);
+  await ctx.runFinished(runId);
+  await alertOnOldPendingOptOuts(ctx);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);
   ctx.logger.info({ runId, status, counts }, `run ${runId} ${status}`);
   return status;
+}
+
+/** Opt-out laws give days, not weeks: an opt-out HubSpot has not confirmed for a day raises an alert. */
+export const PENDING_OPT_OUT_ALERT_MS = 24 * 3600 * 1000;
+
+async function alertOnOldPendingOptOuts(ctx: WorkerContext): Promise<void> {
+  const { count, oldestSince } = await ctx.ledger.pendingOptOutSummary();
+  if (!oldestSince || Date.now() - Date.parse(oldestSince) < PENDING_OPT_OUT_ALERT_MS) return;
+  await ctx.consentAlert(
+    'opt_outs_pending_too_long',
+    `${count} opt-out(s) are not confirmed by HubSpot, the oldest since ${oldestSince}: every run sends them again; see \`esp-sync status\` and fix what HubSpot refuses.`,
+  );
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import {
   AuthError,
   ConfigError,
+  MalformedResponseError,
   QuotaExhaustedError,
   RateLimitedError,
   errorMessage,
@@ -81,7 +82,8 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
         await worker().rateLimit(waitMs);
         throw Worker.RateLimitError();
       }
-      if (err instanceof AuthError || err instanceof ConfigError) {
+      // An answer that could not be read was already sent twice (src/http/retry.ts): more attempts won't help.
+      if (err instanceof AuthError || err instanceof ConfigError || err instanceof MalformedResponseError) {
         if (runId) await failRun(ctx, runId, err.message);
         ctx.logger.error({ runId, job: job.name }, err.message);
         throw new UnrecoverableError(err.message);

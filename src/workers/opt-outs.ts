@@ -80,8 +80,9 @@ export async function enqueuePendingOptOuts(
 
 export async function processPendingOptOuts(ctx: WorkerContext, job: Job): Promise<void> {
   const parsed = pendingOptOutJobSchema.safeParse(job.data);
-  if (!parsed.success)
+  if (!parsed.success) {
     throw new UnrecoverableError(`Refused ${job.name} job ${job.id}: its data is not one this tool creates.`);
+  }
   const { runId, emails } = parsed.data;
   await ctx.addressLocks.withLocks(emails, async () => {
     // Only what is still pending: another run may have confirmed some in the meantime.

@@ -51,8 +51,9 @@ export async function processSubscribeBatch(ctx: WorkerContext, job: Job<Subscri
  */
 async function ownCandidates(ctx: WorkerContext, job: Job): Promise<SubscribeBatchData> {
   const parsed = batchSchema.safeParse(job.data);
-  if (!parsed.success)
+  if (!parsed.success) {
     throw new UnrecoverableError(`Refused subscribe batch ${job.id}: its data is not one this tool creates.`);
+  }
   const { runId, candidates } = parsed.data;
   const emails = candidates.map((c) => c.email);
   const [mine, held] = await Promise.all([
@@ -164,8 +165,9 @@ function subscribeVerdict(
       note: `subscription waits: HubSpot's status of this address could not be read (${state?.unknown ?? 'no answer'}); the next run tries again`,
     };
   }
-  if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED')
+  if (!state || state.optedOutOfAll || state.marketing === 'NOT_SUBSCRIBED') {
     return { consent: 'keptOptedOut' };
+  }
   if (state.marketing === 'SUBSCRIBED') return { consent: null };
   if (result?.ok) return { consent: 'subscribed' };
   return { consent: null, failed: `subscription not written: ${result?.reason ?? 'no result from HubSpot'}` };
