@@ -3,6 +3,10 @@ import { isIP } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config/env.ts';
 import { ConfigError } from '../errors/index.ts';
+import { LoginThrottle } from './login-throttle.ts';
+
+/** Basic auth has no second factor and no lockout of its own: a short password falls to guessing. */
+export const MIN_PASSWORD_LENGTH = 12;
 
 export interface BasicCredentials {
   user: string;
@@ -63,6 +67,11 @@ export function resolveAuth(
   if (!dashboard.user || !dashboard.password) {
     throw new ConfigError('set DASHBOARD_USER and DASHBOARD_PASSWORD, or pass --no-auth');
   }
+  if (dashboard.password.length < MIN_PASSWORD_LENGTH) {
+    throw new ConfigError(
+      `DASHBOARD_PASSWORD is too short (${dashboard.password.length} characters): use at least ${MIN_PASSWORD_LENGTH}, e.g. the output of \`openssl rand -base64 18\`.`,
+    );
+  }
   return { user: dashboard.user, password: dashboard.password };
 }
 
@@ -86,14 +95,33 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | n
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** HTTP Basic authentication in front of every route it guards: 401 with a challenge otherwise. */
-export function basicAuth(expected: BasicCredentials, realm = 'esp-sync dashboard'): RequestHandler {
+/**
+ * HTTP Basic authentication in front of every route it guards: 401 with a challenge otherwise. After too many
+ * wrong credentials from one address, every login from it is answered 429 with Retry-After until the window ends.
+ */
+export function basicAuth(
+  expected: BasicCredentials,
+  realm = 'esp-sync dashboard',
+  throttle = new LoginThrottle(),
+): RequestHandler {
   return (req, res, next) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = throttle.retryAfterSeconds(address);
+    if (wait > 0) {
+      res
+        .status(429)
+        .set('Retry-After', String(wait))
+        .type('text/plain')
+        .send(`Too many failed logins from this address: try again in ${wait} seconds.\n`);
+      return;
+    }
     const given = parseBasicAuth(req.headers.authorization);
     if (given && credentialsMatch(given, expected)) {
       next();
       return;
     }
+    // A request without credentials is a browser asking for the login prompt, not a guess.
+    if (req.headers.authorization) throttle.recordFailure(address);
     res
       .status(401)
       .set('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`)

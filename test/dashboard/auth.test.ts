@@ -20,10 +20,18 @@ describe('dashboard authentication settings', () => {
     expect(resolveAuth(noCredentials, { noAuth: true, host: '127.0.0.1' })).toBeNull();
     expect(
       resolveAuth(
-        { user: 'ops', password: 'pw', readOnly: false, actions: 'none' },
+        { user: 'ops', password: 'twelve-chars', readOnly: false, actions: 'none' },
         { noAuth: false, host: '0.0.0.0' },
       ),
-    ).toEqual({ user: 'ops', password: 'pw' });
+    ).toEqual({ user: 'ops', password: 'twelve-chars' });
+  });
+
+  it('refuses a DASHBOARD_PASSWORD shorter than 12 characters without printing it', () => {
+    const short = { user: 'ops', password: 'eleven-char', readOnly: false, actions: 'none' as const };
+    const attempt = () => resolveAuth(short, { noAuth: false, host: '127.0.0.1' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/DASHBOARD_PASSWORD is too short \(11 characters\): use at least 12/);
+    expect(attempt).not.toThrow(/eleven-char/);
   });
 
   it('allows --no-auth only on loopback', () => {

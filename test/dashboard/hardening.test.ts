@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import type { App } from '../../src/app.ts';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
-import { testApp } from './harness.ts';
+import { basic, testApp } from './harness.ts';
 
 /** fetch() may not set Host; a raw request can, as a DNS-rebinding page's browser would send it. */
 function withHost(
@@ -79,5 +79,39 @@ describe('dashboard without login (--no-auth, loopback only)', () => {
     ]) {
       expect((await withHost(dash.url, '/runs', host)).status).toBe(200);
     }
+  });
+});
+
+describe('dashboard login throttling', () => {
+  let app: App;
+  let cleanup: () => Promise<void>;
+  let dash: RunningDashboard;
+  const credentials = { user: 'ops', password: 'throttle-test-password' };
+
+  beforeAll(async () => {
+    ({ app, cleanup } = testApp('throttle'));
+    dash = await startDashboard({ app, port: 0, host: '127.0.0.1', auth: credentials, readOnly: false });
+  });
+
+  afterAll(async () => {
+    await dash.close();
+    await cleanup();
+  });
+
+  it('answers 429 with Retry-After after 10 failed logins from one address, even for the right password', async () => {
+    const wrong = { authorization: basic('ops', 'guess') };
+    // A request without credentials is the browser asking for the login prompt, not a failed attempt.
+    for (let i = 0; i < 3; i++) expect((await fetch(`${dash.url}/runs`)).status).toBe(401);
+    for (let i = 0; i < 10; i++) {
+      expect((await fetch(`${dash.url}/runs`, { headers: wrong })).status).toBe(401);
+    }
+    const limited = await fetch(`${dash.url}/runs`, { headers: wrong });
+    expect(limited.status).toBe(429);
+    const wait = Number(limited.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(await limited.text()).toMatch(/Too many failed logins/);
+    const right = { authorization: basic(credentials.user, credentials.password) };
+    expect((await fetch(`${dash.url}/runs`, { headers: right })).status).toBe(429);
   });
 });

@@ -75,11 +75,9 @@ describe('dashboard server (real Redis, no workers)', () => {
   it.each(['/runs', `/runs/x`, '/queues', '/queues/api/queues', '/api/runs', '/metrics', '/'])(
     'answers 401 with a Basic challenge on %s without or with wrong credentials',
     async (path) => {
-      const attempts: Record<string, string>[] = [
-        {},
-        { authorization: basic('ops', 'wrong') },
-        { authorization: 'Bearer x' },
-      ];
+      // One wrong login per path: ten failures from one address would be throttled (hardening.test.ts).
+      const wrong = path.length % 2 === 0 ? basic('ops', 'wrong') : 'Bearer x';
+      const attempts: Record<string, string>[] = [{}, { authorization: wrong }];
       for (const headers of attempts) {
         const res = await get(path, headers);
         expect(res.status).toBe(401);
