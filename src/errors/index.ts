@@ -7,7 +7,14 @@ import type { ApiName } from '../core/contact.ts';
  */
 export abstract class SyncError extends Error {
   abstract readonly kind:
-    'transient' | 'rate_limited' | 'quota' | 'auth' | 'config' | 'invalid_record' | 'runtime';
+    | 'transient'
+    | 'rate_limited'
+    | 'quota'
+    | 'auth'
+    | 'config'
+    | 'invalid_record'
+    | 'runtime'
+    | 'malformed_response';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -24,6 +31,44 @@ export class TransientError extends SyncError {
     this.reason = reason;
     this.waitMs = waitMs;
   }
+}
+
+/**
+ * A 2xx answer that cannot be read: not JSON, truncated, or not the shape the API documents. Not transient: it is
+ * retried once (a cut connection), then the work stops with where it went wrong. The message names the vendor,
+ * the endpoint and the first offending field, never the body (it may hold personal data).
+ */
+export class MalformedResponseError extends SyncError {
+  readonly kind = 'malformed_response';
+  readonly api: ApiName;
+  readonly endpoint: string;
+  /** Dot path of the first field that did not match (e.g. "results.0.id"), or "body" when it is not JSON. */
+  readonly field: string;
+  constructor(api: ApiName, endpoint: string, field: string, problem: string) {
+    super(
+      `${VENDOR_NAMES[api]} sent an answer to ${endpoint} that cannot be read (${field}: ${problem}). ` +
+        'Sent again once, then stopped: if it persists, report it with the run id.',
+    );
+    this.api = api;
+    this.endpoint = endpoint;
+    this.field = field;
+  }
+}
+
+const VENDOR_NAMES: Record<ApiName, string> = {
+  hubspot: 'HubSpot',
+  mailchimp: 'Mailchimp',
+  'constant-contact': 'Constant Contact',
+};
+
+/** The first zod issue as a field path and a message; neither holds the value that was sent. */
+export function firstIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): {
+  field: string;
+  problem: string;
+} {
+  const issue = issues[0];
+  if (!issue) return { field: 'body', problem: 'unexpected shape' };
+  return { field: issue.path.map(String).join('.') || 'body', problem: issue.message };
 }
 
 /** A short rate-limit window (HubSpot ten-secondly, Constant Contact throttled, Mailchimp 429): wait, not a failure. */

@@ -14,6 +14,7 @@ import type { ApiCallEvent } from '../../src/core/ports.ts';
 import {
   AuthError,
   ConfigError,
+  MalformedResponseError,
   QuotaExhaustedError,
   RateLimitedError,
   TransientError,
@@ -249,20 +250,23 @@ describe('Constant Contact contactPage', () => {
   });
 
   it.each([
-    ['HTML', 200, '<html>maintenance</html>', { 'Content-Type': 'text/html' }, /text\/html instead of JSON/],
-    ['truncated JSON', 200, '{"contacts":[{"contact_id":"a"', json, /truncated or invalid JSON/],
-    ['a page without contacts', 200, '{"_links":{}}', json, /contacts/],
-    ['no content type', 200, '{"contacts":[]}', {}, /instead of JSON/],
+    ['HTML', 200, '<html>maintenance</html>', { 'Content-Type': 'text/html' }, /body: text\/html, not JSON/],
+    ['truncated JSON', 200, '{"contacts":[{"contact_id":"a"', json, /body: truncated or invalid JSON/],
+    ['a page without contacts', 200, '{"_links":{}}', json, /contacts: /],
+    ['no content type', 200, '{"contacts":[]}', {}, /body: no content type, not JSON/],
   ])(
-    'malformed response (%s) → TransientError with a clear message',
+    'malformed response (%s) → MalformedResponseError after one more send, with a clear message',
     async (_name, status, body, headers, message) => {
-      nock(HOST).get('/v3/contacts').query(true).reply(status, body, headers);
-      const err = await source({ retries: 0 })
+      const events: ApiCallEvent[] = [];
+      const scope = nock(HOST).get('/v3/contacts').query(true).times(2).reply(status, body, headers);
+      const err = await source({ retries: 0, events })
         .contactPage({ cursor: null })
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TransientError);
-      expect((err as TransientError).reason).toBe('malformed_response');
+      expect(err).toBeInstanceOf(MalformedResponseError);
+      expect((err as Error).message).toMatch(/^Constant Contact .*GET \/contacts/);
       expect((err as Error).message).toMatch(message);
+      expect(events).toHaveLength(2);
+      scope.done();
     },
   );
 

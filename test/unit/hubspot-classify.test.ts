@@ -4,7 +4,13 @@ import {
   missingScopesFrom,
   retryAfterMs,
 } from '../../src/connectors/hubspot/errors.ts';
-import { AuthError, QuotaExhaustedError, RateLimitedError, TransientError } from '../../src/errors/index.ts';
+import {
+  AuthError,
+  MalformedResponseError,
+  QuotaExhaustedError,
+  RateLimitedError,
+  TransientError,
+} from '../../src/errors/index.ts';
 
 const NOW = new Date('2026-11-28T15:30:00Z');
 const json = (value: unknown) => JSON.stringify(value);
@@ -58,8 +64,20 @@ type Expected =
 const rows: [string, number, string, Record<string, string>, Expected][] = [
   ['200 JSON', 200, json({ results: [] }), {}, { ok: true }],
   ['204 empty', 204, '', {}, { ok: true }],
-  ['200 HTML', 200, '<html><body>Gateway</body></html>', {}, { error: TransientError, message: /malformed/ }],
-  ['200 truncated JSON', 200, '{"results":[{"id":"1"', {}, { error: TransientError, message: /malformed/ }],
+  [
+    '200 HTML',
+    200,
+    '<html><body>Gateway</body></html>',
+    {},
+    { error: MalformedResponseError, message: /^HubSpot .*body: not JSON/ },
+  ],
+  [
+    '200 truncated JSON',
+    200,
+    '{"results":[{"id":"1"',
+    {},
+    { error: MalformedResponseError, message: /^(?!.*results).*body: not JSON/ },
+  ],
   ['429 ten-secondly, no Retry-After', 429, TEN_SECONDLY, {}, { error: RateLimitedError, waitMs: 2_000 }],
   [
     '429 ten-secondly with Retry-After',
@@ -136,7 +154,7 @@ const rows: [string, number, string, Record<string, string>, Expected][] = [
     400,
     '<html>bad</html>',
     {},
-    { rejected: 400, message: /HubSpot answered 400: <html>bad<\/html>/ },
+    { rejected: 400, message: /^HubSpot answered 400 with an HTML page \(16 bytes\)$/ },
   ],
   [
     '404',

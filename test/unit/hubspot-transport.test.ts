@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import nock from 'nock';
-import { AuthError, QuotaExhaustedError, TransientError } from '../../src/errors/index.ts';
+import {
+  AuthError,
+  MalformedResponseError,
+  QuotaExhaustedError,
+  TransientError,
+} from '../../src/errors/index.ts';
 import { testSink } from './hubspot-fixtures.ts';
 
 const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
@@ -120,16 +125,32 @@ describe('HubSpot transport (through upsertContacts)', () => {
     expect(t.limiter.state.slowDowns).toEqual([[0.5, 10_000]]);
   });
 
-  it('retries a malformed 200 and reports it clearly when it persists', async () => {
+  it('sends once more after a 200 that is not JSON, then stops with vendor, endpoint and field, no body', async () => {
     const t = testSink();
-    nock(t.baseUrl).post(UPSERT).times(3).reply(200, '{"status":"COMPLETE","results":[{"id":');
-    await expect(t.sink.upsertContacts(jane)).rejects.toThrow(/malformed 200 response/);
+    const scope = nock(t.baseUrl)
+      .post(UPSERT)
+      .times(3)
+      .reply(200, '{"status":"COMPLETE","results":[{"id":"jane@');
+    const err = await t.sink.upsertContacts(jane).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MalformedResponseError);
+    expect((err as Error).message).toMatch(
+      /^HubSpot .*POST \/crm\/v3\/objects\/contacts\/batch\/upsert.*\(body: /,
+    );
+    expect((err as Error).message).not.toContain('jane@');
+    expect(t.events).toHaveLength(2);
+    expect(scope.pendingMocks()).toHaveLength(1);
   });
 
-  it('treats a 200 of the wrong shape as transient', async () => {
+  it('a 200 of the wrong shape is not transient: one more send, then the first offending field', async () => {
     const t = testSink();
-    nock(t.baseUrl).post(UPSERT).times(3).reply(200, { unexpected: true });
-    await expect(t.sink.upsertContacts(jane)).rejects.toThrow(/unexpected 200 response/);
+    nock(t.baseUrl)
+      .post(UPSERT)
+      .times(3)
+      .reply(200, { status: 'COMPLETE', results: [{ id: null }] });
+    const err = await t.sink.upsertContacts(jane).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MalformedResponseError);
+    expect(err).toMatchObject({ api: 'hubspot', field: 'results.0.id' });
+    expect(t.events).toHaveLength(2);
   });
 
   it('turns a hung request into a TransientError after timeoutMs', async () => {

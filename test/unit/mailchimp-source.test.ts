@@ -8,7 +8,13 @@ import {
   type ConnectionLimiter,
 } from '../../src/connectors/mailchimp/index.ts';
 import { createSdkListsApi } from '../../src/connectors/mailchimp/sdk.ts';
-import { AuthError, ConfigError, RateLimitedError, TransientError } from '../../src/errors/index.ts';
+import {
+  AuthError,
+  ConfigError,
+  MalformedResponseError,
+  RateLimitedError,
+  TransientError,
+} from '../../src/errors/index.ts';
 import type { RetryOptions } from '../../src/http/retry.ts';
 
 const API_KEY = 'abc123secret-us6';
@@ -389,16 +395,16 @@ describe('Mailchimp source: errors', () => {
       'an HTML page behind a 200',
       '<html><body>Maintenance</body></html>',
       { 'Content-Type': 'text/html' },
-      /not JSON \(text\/html\)/,
+      /body: not JSON \(text\/html\)/,
     ],
-    ['truncated JSON', '{"members":[{"id":"m1"', { 'Content-Type': 'application/json' }, /not valid JSON/],
+    ['truncated JSON', '{"members":[{"id":"m1"', { 'Content-Type': 'application/json' }, /body: not JSON/],
     [
       'a body without members',
       JSON.stringify({ total_items: 3 }),
       { 'Content-Type': 'application/json' },
       /members/,
     ],
-    ['an empty object', '{}', { 'Content-Type': 'application/json' }, /unexpected response/],
+    ['an empty object', '{}', { 'Content-Type': 'application/json' }, /members: /],
     [
       'members that is not an array',
       JSON.stringify({ members: {}, total_items: 1 }),
@@ -411,16 +417,21 @@ describe('Mailchimp source: errors', () => {
       { 'Content-Type': 'application/json' },
       /members\.0\.id/,
     ],
-  ])('%s → TransientError (retryable) with a clear message', async (_label, body, headers, message) => {
-    const { source } = setup({ retry: { retries: 0 } });
-    const scope = nock(BASE).get('/lists/aud1/members').query(true).reply(200, body, headers);
-    const err = await rejection(source.memberPage(pageParams));
-    expect(err).toBeInstanceOf(TransientError);
-    expect((err as TransientError).reason).toBe('malformed_response');
-    expect(err.message).toMatch(message);
-    expect(err.message).toContain('GET /lists/{list_id}/members');
-    scope.done();
-  });
+  ])(
+    '%s → MalformedResponseError after one more send, with a clear message',
+    async (_label, body, headers, message) => {
+      const { source, events } = setup({ retry: { retries: 0 } });
+      const scope = nock(BASE).get('/lists/aud1/members').query(true).times(2).reply(200, body, headers);
+      const err = await rejection(source.memberPage(pageParams));
+      expect(err).toBeInstanceOf(MalformedResponseError);
+      expect(err.message).toMatch(message);
+      expect(err.message).toContain('Mailchimp');
+      expect(err.message).toContain('GET /lists/{list_id}/members');
+      expect(err.message).not.toContain('a@b.co');
+      expect(events).toHaveLength(2);
+      scope.done();
+    },
+  );
 
   it('a malformed page is retried and a good one then succeeds', async () => {
     const { source } = setup();

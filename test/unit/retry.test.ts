@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { AuthError, RateLimitedError, TransientError } from '../../src/errors/index.ts';
+import {
+  AuthError,
+  MalformedResponseError,
+  RateLimitedError,
+  TransientError,
+} from '../../src/errors/index.ts';
 import { callWithRetry } from '../../src/http/retry.ts';
 
 const noSleep = async () => undefined;
@@ -55,6 +60,19 @@ describe('callWithRetry', () => {
         sleep: noSleep,
       }),
     ).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('sends once more after an answer that cannot be read, then gives up whatever the transient budget', async () => {
+    let calls = 0;
+    const err = await callWithRetry(
+      async () => {
+        calls++;
+        throw new MalformedResponseError('hubspot', 'POST /x', 'results.0.id', 'expected string');
+      },
+      { retries: 4, minTimeoutMs: 1, maxTimeoutMs: 2, sleep: noSleep },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MalformedResponseError);
+    expect(calls).toBe(2);
   });
 
   it('never retries auth errors', async () => {

@@ -4,7 +4,9 @@ import type { ApiCallObserver } from '../../core/ports.ts';
 import {
   AuthError,
   ConfigError,
+  MalformedResponseError,
   QuotaExhaustedError,
+  firstIssue,
   RateLimitedError,
   TransientError,
 } from '../../errors/index.ts';
@@ -99,7 +101,10 @@ export function ccHttpError(status: number, body: string, endpoint: string, now:
   );
 }
 
-/** JSON of a 2xx answer, validated; HTML, truncated JSON or a wrong shape are transient (a proxy or a bad node). */
+/**
+ * JSON of a 2xx answer, validated. HTML, truncated JSON or a wrong shape are a MalformedResponseError: sent once
+ * more (a cut connection), then the call fails naming the first offending field, never the body.
+ */
 export function parseCcBody<S extends z.ZodType>(
   res: { headers: Record<string, unknown>; data: string },
   endpoint: string,
@@ -108,28 +113,19 @@ export function parseCcBody<S extends z.ZodType>(
   const header = res.headers['content-type'];
   const contentType = typeof header === 'string' ? header : '';
   if (!/json/i.test(contentType)) {
-    throw new TransientError(
-      `Constant Contact sent ${contentType || 'a response without a content type'} instead of JSON for ${endpoint}; will try again.`,
-      'malformed_response',
-    );
+    const what = contentType ? contentType.split(';')[0]!.trim() : 'no content type';
+    throw new MalformedResponseError('constant-contact', endpoint, 'body', `${what}, not JSON`);
   }
   let json: unknown;
   try {
     json = JSON.parse(res.data);
   } catch {
-    throw new TransientError(
-      `Constant Contact sent truncated or invalid JSON for ${endpoint}; will try again.`,
-      'malformed_response',
-    );
+    throw new MalformedResponseError('constant-contact', endpoint, 'body', 'truncated or invalid JSON');
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'the body';
-    throw new TransientError(
-      `Constant Contact sent an unexpected response for ${endpoint} (${where}: ${issue?.message ?? 'invalid'}); will try again.`,
-      'malformed_response',
-    );
+    const { field, problem } = firstIssue(parsed.error.issues);
+    throw new MalformedResponseError('constant-contact', endpoint, field, problem);
   }
   return parsed.data;
 }

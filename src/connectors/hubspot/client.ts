@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { HubSpotConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
-import { TransientError } from '../../errors/index.ts';
+import { MalformedResponseError, TransientError, firstIssue } from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import {
   classifyHubSpotResponse,
@@ -44,7 +44,7 @@ export interface HubSpotRequest<T> {
   endpoint: Endpoint;
   body?: unknown;
   qs?: Record<string, string>;
-  /** Validates a 2xx body; a mismatch is a TransientError (a truncated or garbled answer). */
+  /** Validates a 2xx body; a mismatch is a MalformedResponseError (sent once more, then the call fails). */
   schema: z.ZodType<T>;
   /** Statuses handed back as a rejection instead of classified, e.g. 403 where a fallback exists. */
   passThrough?: readonly number[];
@@ -125,14 +125,18 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
     if (req.passThrough?.includes(answer.status)) {
       return { ok: false, rejection: rejectionFrom(answer.status, answer.text) };
     }
-    const verdict = classifyHubSpotResponse(answer.status, answer.text, answer.headers);
+    const verdict = classifyHubSpotResponse(
+      answer.status,
+      answer.text,
+      answer.headers,
+      new Date(),
+      req.endpoint.label,
+    );
     if (verdict.outcome === 'ok') {
       const parsed = req.schema.safeParse(verdict.body);
       if (!parsed.success) {
-        throw new TransientError(
-          `HubSpot sent an unexpected ${answer.status} response to ${req.endpoint.label}: ${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`,
-          'malformed_response',
-        );
+        const { field, problem } = firstIssue(parsed.error.issues);
+        throw new MalformedResponseError('hubspot', req.endpoint.label, field, problem);
       }
       return { ok: true, status: answer.status, body: parsed.data };
     }

@@ -6,6 +6,7 @@
  */
 import {
   AuthError,
+  MalformedResponseError,
   QuotaExhaustedError,
   RateLimitedError,
   TransientError,
@@ -65,9 +66,13 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+/**
+ * What an answer that is not a HubSpot error body looked like, without its content: a body may hold personal
+ * data, and these messages end up in logs and in the per-record reasons of a run.
+ */
+function describeBody(text: string): string {
+  if (text.trim() === '') return 'an empty body';
+  return /^\s*</.test(text) ? `an HTML page (${text.length} bytes)` : `a body of ${text.length} bytes`;
 }
 
 /** Scope names HubSpot lists in a MISSING_SCOPES body (context arrays or the "{missingScopes=[a, b]}" string). */
@@ -157,26 +162,23 @@ function transientForStatus(status: number, headers: HeaderBag, text: string, no
       waitMs,
     );
   }
-  const detail = text ? `: ${snippet(text)}` : '';
-  return new TransientError(`HubSpot answered ${status}${detail}`, `status_code_${status}`);
+  return new TransientError(`HubSpot answered ${status} with ${describeBody(text)}`, `status_code_${status}`);
 }
 
-/** Classifies one HubSpot HTTP answer. `body` is the raw response text. */
+/** Classifies one HubSpot HTTP answer. `body` is the raw response text; `endpoint` the call's label. */
 export function classifyHubSpotResponse(
   status: number,
   body: string,
   headers: HeaderBag,
   now: Date = new Date(),
+  endpoint = 'a HubSpot endpoint',
 ): HubSpotVerdict {
   const parsed = parseJson(body);
   if (status >= 200 && status < 300) {
     if (!parsed.ok) {
       return {
         outcome: 'error',
-        error: new TransientError(
-          `HubSpot sent a malformed ${status} response (not JSON: "${snippet(body)}"); retrying.`,
-          'malformed_response',
-        ),
+        error: new MalformedResponseError('hubspot', endpoint, 'body', `not JSON, ${describeBody(body)}`),
       };
     }
     return { outcome: 'ok', status, body: parsed.value };
@@ -200,7 +202,7 @@ export function rejectionFrom(status: number, text: string): HubSpotRejection {
   const body = parsed.ok ? hubSpotErrorSchema.safeParse(parsed.value).data : undefined;
   return {
     status,
-    message: body?.message ?? `HubSpot answered ${status}${text ? `: ${snippet(text)}` : ''}`,
+    message: body?.message ?? `HubSpot answered ${status} with ${describeBody(text)}`,
     category: body?.category,
     body,
   };

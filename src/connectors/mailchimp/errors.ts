@@ -6,6 +6,7 @@
 import {
   AuthError,
   ConfigError,
+  MalformedResponseError,
   RateLimitedError,
   SyncError,
   TransientError,
@@ -90,10 +91,7 @@ export function toSyncError(err: unknown, call: CallContext): SyncError {
   if (err instanceof SyntaxError) {
     const status = statusOf(err);
     if (status !== undefined && (status < 200 || status >= 300)) return fromStatus(status, shape, call);
-    return new TransientError(
-      `Mailchimp sent a body that is not valid JSON for ${call.endpoint} (truncated or not JSON); retrying.`,
-      'malformed_response',
-    );
+    return new MalformedResponseError('mailchimp', call.endpoint, 'body', 'not JSON (truncated or not JSON)');
   }
   if (typeof shape.status === 'number') return fromStatus(shape.status, shape, call);
   if (shape.timeout !== undefined || shape.code === 'ECONNABORTED') {

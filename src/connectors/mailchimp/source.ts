@@ -15,7 +15,7 @@ import type {
   MailchimpMergeField,
   MailchimpPort,
 } from '../../core/ports.ts';
-import { TransientError } from '../../errors/index.ts';
+import { MalformedResponseError, firstIssue } from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import { SharedSemaphore } from '../../lib/redis-limits.ts';
 import { statusOf, toSyncError, type CallContext } from './errors.ts';
@@ -192,7 +192,8 @@ export function buildMailchimpSource(parts: {
 
 /**
  * The validated body. superagent leaves a non-JSON body (an HTML error page behind a 200, say) as text, and
- * the SDK hands over that text when the parsed body is empty: both end here as a retryable TransientError.
+ * the SDK hands over that text when the parsed body is empty: both end here as a MalformedResponseError, which
+ * is sent once more and then fails the call with the first offending field (never the body itself).
  */
 function parseBody<T>(result: SdkResult, schema: ZodType<T>, call: CallContext): T {
   let data = result.data;
@@ -201,18 +202,11 @@ function parseBody<T>(result: SdkResult, schema: ZodType<T>, call: CallContext):
       data = JSON.parse(data) as unknown;
     } catch {
       const type = result.response.type ? ` (${result.response.type})` : '';
-      throw new TransientError(
-        `Mailchimp sent a response that is not JSON${type} for ${call.endpoint}; retrying.`,
-        'malformed_response',
-      );
+      throw new MalformedResponseError('mailchimp', call.endpoint, 'body', `not JSON${type}`);
     }
   }
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'unexpected shape';
-  throw new TransientError(
-    `Mailchimp sent an unexpected response for ${call.endpoint} (${where}); retrying.`,
-    'malformed_response',
-  );
+  const { field, problem } = firstIssue(parsed.error.issues);
+  throw new MalformedResponseError('mailchimp', call.endpoint, field, problem);
 }
