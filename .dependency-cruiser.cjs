@@ -29,10 +29,10 @@ module.exports = {
     {
       name: 'connectors-not-to-orchestration',
       comment:
-        'Connectors speak to one vendor API and return results; the queue, the workers and the run store call them, never the other way round.',
+        'Connectors speak to one vendor API and return results; the queue, the workers, the run store, the ledger and the user interfaces call them, never the other way round.',
       severity: 'error',
       from: { path: '^src/connectors/' },
-      to: { path: '^src/(queue|workers|run)/' },
+      to: { path: ['^src/(queue|workers|run|ledger|cli|dashboard|demo|monitoring)/', '^src/app[.]ts$'] },
     },
     {
       name: 'mapping-is-pure',

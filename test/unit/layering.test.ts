@@ -57,13 +57,19 @@ describe('the layering rules', () => {
     expect(rules).toEqual([]);
   });
 
-  it('reject a connector that imports the queue, the workers or the run store', async () => {
+  it('reject a connector that imports the queue or the cross-run ledger', async () => {
     const rules = await violatedRules('connector', {
       'src/queue/queues.ts': 'export const QUEUE = 1;\n',
+      'src/ledger/ledger.ts': 'export const LEDGER = 1;\n',
       'src/connectors/hubspot/contacts.ts':
         "import { QUEUE } from '../../queue/queues.ts';\nexport const q = QUEUE;\n",
+      'src/connectors/mailchimp/source.ts':
+        "import { LEDGER } from '../../ledger/ledger.ts';\nexport const l = LEDGER;\n",
     });
-    expect(rules).toEqual(['connectors-not-to-orchestration: src/connectors/hubspot/contacts.ts']);
+    expect(rules).toEqual([
+      'connectors-not-to-orchestration: src/connectors/hubspot/contacts.ts',
+      'connectors-not-to-orchestration: src/connectors/mailchimp/source.ts',
+    ]);
   });
 
   it('reject mapping that imports I/O: our Redis module or an HTTP package', async () => {
