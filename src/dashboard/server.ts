@@ -7,6 +7,7 @@ import { basicAuth, isLoopbackHost, loopbackHostOnly, type BasicCredentials } fr
 import { createBoardRouter } from './board.ts';
 import { sameOriginOnly } from './guards.ts';
 import { healthz, metrics } from './health.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { runsPagesRouter } from './runs-pages.ts';
 
 export interface DashboardOptions {
@@ -34,9 +35,9 @@ function errorHandler(app: App): ErrorRequestHandler {
 }
 
 /**
- * The dashboard's routes. /healthz is open (it reveals nothing but "ok" and a worker count, and load balancers
- * probe it without credentials); everything else, /metrics included, sits behind Basic auth when configured:
- * Prometheus scrapes it with `basic_auth` in its scrape config.
+ * The dashboard's routes. /healthz answers without a login (load balancers probe it without credentials) but
+ * then says only ok / not ok; its details need the login. Everything else, /metrics included, sits behind Basic
+ * auth when configured: Prometheus scrapes it with `basic_auth` in its scrape config.
  */
 export function createDashboardApp(options: Omit<DashboardOptions, 'port' | 'host'>): Express {
   const { app, readOnly } = options;
@@ -51,8 +52,15 @@ export function createDashboardApp(options: Omit<DashboardOptions, 'port' | 'hos
     next();
   });
   if (!options.auth) server.use(loopbackHostOnly());
-  server.get('/healthz', healthz(app));
-  if (options.auth) server.use(basicAuth(options.auth));
+  // One throttle for every login check, /healthz's included, so no route lets a guesser try passwords freely.
+  const login = options.auth ? basicAuth(options.auth, undefined, new LoginThrottle()) : null;
+  const health = { brief: healthz(app, false), detailed: healthz(app, true) };
+  server.get('/healthz', (req, res, next) => {
+    if (!login) return health.detailed(req, res, next);
+    if (!req.headers.authorization) return health.brief(req, res, next);
+    return login(req, res, () => health.detailed(req, res, next));
+  });
+  if (login) server.use(login);
   server.use(sameOriginOnly());
   server.get('/metrics', metrics(app));
   const actions = readOnly ? 'none' : app.config.dashboard.actions;

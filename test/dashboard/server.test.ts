@@ -86,8 +86,12 @@ describe('dashboard server (real Redis, no workers)', () => {
     },
   );
 
-  it('answers /healthz without credentials: Redis ok, 503 naming the missing workers', async () => {
-    const res = await get('/healthz', {});
+  it('answers /healthz without credentials with only ok / not ok, and the details to a login', async () => {
+    const brief = await get('/healthz', {});
+    expect(brief.status).toBe(503);
+    expect(await brief.json()).toEqual({ ok: false });
+    expect((await get('/healthz', { authorization: basic('ops', 'wrong') })).status).toBe(401);
+    const res = await get('/healthz');
     expect(res.status).toBe(503);
     const body = (await res.json()) as { redis: string; workers: number; failed: string[]; error: string };
     expect(body).toMatchObject({ redis: 'ok', workers: 0, failed: ['workers'] });
