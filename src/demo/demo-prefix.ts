@@ -34,7 +34,8 @@ export async function prepareDemoPrefix(redis: Redis, prefix: string): Promise<n
     for await (const keys of keysUnder(redis, prefix)) {
       throw new ConfigError(
         `QUEUE_PREFIX=${prefix} already holds data the demo did not create (e.g. ${keys[0]}), and the demo starts from an empty prefix: ` +
-          `run it with an unused prefix (e.g. QUEUE_PREFIX=${prefix}-2 npm run demo), or delete those keys if they are yours to delete.`,
+          `run it with an unused prefix (e.g. QUEUE_PREFIX=${prefix}-2 npm run demo), or, if those keys are yours to delete ` +
+          `(an earlier version of the demo did not mark its prefix): redis-cli --scan --pattern '${prefix}:*' | xargs redis-cli del`,
       );
     }
     await redis.set(marker, new Date().toISOString());
