@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Queues } from '../queue/queues.ts';
 import { boardActionGuard, type BoardActions } from './board-guard.ts';
 import { maskEmailsDeep } from './mask.ts';
@@ -31,6 +31,21 @@ export function boardAdapter(queue: ConstructorParameters<typeof BullMQAdapter>[
   return adapter;
 }
 
+/** A <link> to another origin: Bull Board's page loads its web fonts from a public CDN (fonts.googleapis.com). */
+const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi;
+
+/**
+ * Bull Board renders its page from a template we cannot configure; this takes the remote links out of it, so
+ * the page loads nothing from another origin (it falls back to the system fonts).
+ */
+export function withoutRemoteLinks(): RequestHandler {
+  return (_req, res, next) => {
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => send(typeof body === 'string' ? body.replace(REMOTE_LINK, '') : body);
+    next();
+  };
+}
+
 /**
  * Bull Board over every queue at basePath, its write actions limited by `actions` (see board-guard.ts). BullMQ
  * job schedulers and flows need no extra setup: the BullMQ adapter lists schedulers per queue and shows each
@@ -54,6 +69,7 @@ export function createBoardRouter(
   });
   const router = Router();
   router.use(boardActionGuard(queues.byName, options.actions));
+  router.use(withoutRemoteLinks());
   router.use(serverAdapter.getRouter() as Router);
   return router;
 }

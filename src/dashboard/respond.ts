@@ -1,5 +1,13 @@
 import type { Response } from 'express';
 
+/**
+ * Every other response (Bull Board's page, its scripts and API, JSON, text): scripts, styles and requests from
+ * this origin only. Bull Board sets inline styles and has a <base href>; it loads no fonts once board.ts has
+ * removed its CDN link. https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Content-Security-Policy
+ */
+export const DEFAULT_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 /** Our own pages load nothing from anywhere (inline CSS and SVG only), and say so to the browser. */
 const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'";

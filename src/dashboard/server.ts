@@ -8,6 +8,7 @@ import { createBoardRouter } from './board.ts';
 import { sameOriginOnly } from './guards.ts';
 import { healthz, metrics } from './health.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { DEFAULT_CSP } from './respond.ts';
 import { runsPagesRouter } from './runs-pages.ts';
 
 export interface DashboardOptions {
@@ -48,6 +49,7 @@ export function createDashboardApp(options: Omit<DashboardOptions, 'port' | 'hos
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'same-origin',
       'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': DEFAULT_CSP,
     });
     next();
   });

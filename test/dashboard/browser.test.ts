@@ -98,11 +98,24 @@ describe('dashboard in a browser during a sandbox run (headless Chromium, real R
       httpCredentials: { username: USER, password: PASSWORD },
     });
     const page = await context.newPage();
+    // Every load must stay on the dashboard's origin, and nothing may trip its Content-Security-Policy.
+    const elsewhere: string[] = [];
+    const violations: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`${dash!.url}/`) && !r.url().startsWith('data:')) elsewhere.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
 
     await page.goto(`${dash!.url}/queues`);
     for (const queue of ['runs', 'mailchimp', 'constant-contact', 'hubspot']) {
       await page.getByText(queue, { exact: true }).first().waitFor({ timeout: 15_000 });
     }
+    await page.getByText('hubspot', { exact: true }).first().click();
+    await page.waitForLoadState('networkidle');
+    expect(elsewhere).toEqual([]);
+    expect(violations).toEqual([]);
 
     await page.goto(`${dash!.url}/runs`);
     await page.selectOption('#start-run select[name=source]', 'mailchimp');
@@ -128,6 +141,8 @@ describe('dashboard in a browser during a sandbox run (headless Chromium, real R
     await expect(page.locator('#failures').textContent()).resolves.toContain('c***@e***.com');
     await expect(page.locator('#failures').textContent()).resolves.not.toContain('@exa_mple.com');
     await page.locator('#retry-failed').waitFor();
+    expect(elsewhere).toEqual([]);
+    expect(violations).toEqual([]);
 
     const run = (await (
       await fetch(`${dash!.url}/api/runs/${runId}`, { headers: { authorization: basic(USER, PASSWORD) } })

@@ -115,3 +115,40 @@ describe('dashboard login throttling', () => {
     expect((await fetch(`${dash.url}/runs`, { headers: right })).status).toBe(429);
   });
 });
+
+describe('Content-Security-Policy and third-party loads', () => {
+  let app: App;
+  let cleanup: () => Promise<void>;
+  let dash: RunningDashboard;
+  const credentials = { user: 'ops', password: 'csp-test-password' };
+  const get = (path: string) =>
+    fetch(`${dash.url}${path}`, {
+      headers: { authorization: basic(credentials.user, credentials.password) },
+    });
+
+  beforeAll(async () => {
+    ({ app, cleanup } = testApp('csp'));
+    dash = await startDashboard({ app, port: 0, host: '127.0.0.1', auth: credentials, readOnly: false });
+  });
+
+  afterAll(async () => {
+    await dash.close();
+    await cleanup();
+  });
+
+  it.each(['/queues', '/queues/', '/runs', '/api/runs', '/healthz', '/metrics', '/nowhere'])(
+    'sends a Content-Security-Policy with %s that allows nothing from another origin',
+    async (path) => {
+      const csp = (await get(path)).headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/default-src 'none'/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+      expect(csp).not.toMatch(/https?:|\*/);
+    },
+  );
+
+  it("serves Bull Board's page without its web fonts from a public CDN", async () => {
+    const page = await (await get('/queues')).text();
+    expect(page).toContain('static/js/');
+    expect(page).not.toMatch(/(?:href|src)="(?:https?:)?\/\//);
+  });
+});
