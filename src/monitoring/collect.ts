@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ConsentLedger } from '../ledger/ledger.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { RunStore } from '../run/store.ts';
 import { COUNT_NAMES, type RunStatus } from '../run/types.ts';
@@ -117,12 +118,33 @@ async function runFamilies(redis: Redis, prefix: string, store: RunStore): Promi
   ];
 }
 
-/** Everything /metrics shows: queues and workers, API calls, and run outcomes. */
+/** Opt-outs HubSpot has not confirmed yet: an alert rule can fire on their age (days matter, not weeks). */
+async function consentFamilies(redis: Redis, prefix: string): Promise<MetricFamily[]> {
+  const { count, oldestSince } = await new ConsentLedger(redis, prefix).pendingOptOutSummary();
+  const age = oldestSince ? Math.max(0, (Date.now() - Date.parse(oldestSince)) / 1000) : 0;
+  return [
+    {
+      name: 'esp_sync_opt_outs_pending',
+      help: 'Opt-outs not confirmed by HubSpot yet; every run sends them again.',
+      type: 'gauge',
+      samples: [{ value: count }],
+    },
+    {
+      name: 'esp_sync_opt_outs_pending_oldest_seconds',
+      help: 'Age of the oldest opt-out not confirmed by HubSpot (0 when none is pending).',
+      type: 'gauge',
+      samples: [{ value: Math.round(age) }],
+    },
+  ];
+}
+
+/** Everything /metrics shows: queues and workers, API calls, run outcomes and pending opt-outs. */
 export async function collectMetrics(sources: MetricsSources): Promise<MetricFamily[]> {
-  const [queue, api, runs] = await Promise.all([
+  const [queue, api, runs, consent] = await Promise.all([
     queueFamilies(sources.queues),
     apiFamilies(sources.redis, sources.prefix),
     runFamilies(sources.redis, sources.prefix, sources.store),
+    consentFamilies(sources.redis, sources.prefix),
   ]);
-  return [...queue, ...api, ...runs];
+  return [...queue, ...api, ...runs, ...consent];
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ledgerKeys } from '../../src/ledger/keys.ts';
+import { collectMetrics } from '../../src/monitoring/collect.ts';
 import { openConsentStack } from './helpers/consent-stack.ts';
 import { consentOf, contactsByEmail } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
@@ -68,6 +69,8 @@ describe('consent across address changes, refusals and races', () => {
       lastError: 'HubSpot refused (500): simulated',
     });
     expect(await c.stack.app.redis.ttl(ledgerKeys(c.stack.config.queuePrefix).pendingOptOuts)).toBe(-1);
+    const metrics = await collectMetrics({ ...c.stack.app, prefix: c.stack.config.queuePrefix });
+    expect(metrics.find((f) => f.name === 'esp_sync_opt_outs_pending')?.samples).toEqual([{ value: 1 }]);
 
     // The next run reads only Constant Contact: the Mailchimp opt-out is still sent, and confirmed.
     c.hooks.current = () => ({});

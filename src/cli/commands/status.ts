@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
+import type { PendingOptOutSummary } from '../../core/consent.ts';
+import { ConsentLedger } from '../../ledger/ledger.ts';
 import { snapshot } from '../../run/follow.ts';
 import { progressLine, summaryJson, summaryText } from '../summary.ts';
 
@@ -29,15 +31,26 @@ export function registerStatusCommand(program: Command): void {
             `Run ${id} does not exist under QUEUE_PREFIX=${app.config.queuePrefix} (or its data expired after the retention time): see \`esp-sync runs\`.`,
           );
         }
+        const pending = await new ConsentLedger(app.redis, app.config.queuePrefix).pendingOptOutSummary();
         if (opts.json) {
-          process.stdout.write(
-            `${JSON.stringify({ ...JSON.parse(summaryJson(s)), run: s.run, breakdown: s.breakdown })}\n`,
-          );
+          const body = {
+            ...(JSON.parse(summaryJson(s)) as Record<string, unknown>),
+            run: s.run,
+            breakdown: s.breakdown,
+            pendingOptOuts: pending,
+          };
+          process.stdout.write(`${JSON.stringify(body)}\n`);
         } else {
-          process.stdout.write(`${summaryText(s)}\n${progressLine(s)}\n`);
+          process.stdout.write(`${summaryText(s)}\n${progressLine(s)}\n${pendingOptOutsLine(pending)}`);
         }
       } finally {
         await app.close();
       }
     });
+}
+
+/** Opt-outs not confirmed by HubSpot belong to no single run, but whoever looks at a run must see them. */
+function pendingOptOutsLine({ count, oldestSince }: PendingOptOutSummary): string {
+  if (count === 0) return '';
+  return `Opt-outs waiting for HubSpot's confirmation: ${count} (oldest since ${oldestSince}); every run sends them again.\n`;
 }
