@@ -210,9 +210,9 @@ async function subscribeBatch(
     const error = errors.find((e) => errorMentions(e, email));
     if (error) results.set(email, { email, ok: false, reason: reasonOf(error) });
     // A subscription counts only when HubSpot's answer names the address; others are written one by one.
-    else if (written.has(email))
+    else if (written.has(email)) {
       results.set(email, { email, ok: true, ...resubscribedFlag(resubscribed, email) });
-    else leftover.push(input);
+    } else leftover.push(input);
   }
   return leftover;
 }
