@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Queues } from '../queue/queues.ts';
 import { boardActionGuard, type BoardActions } from './board-guard.ts';
-import { maskEmailsDeep } from './mask.ts';
+import { jobDataView, maskBoardBody } from './job-view.ts';
 
 interface JobLike {
   data?: unknown;
@@ -26,8 +26,9 @@ export function boardAdapter(queue: ConstructorParameters<typeof BullMQAdapter>[
     externalJobUrl: runLinkOf,
   };
   const adapter = new BullMQAdapter(queue, options);
-  adapter.setFormatter('data', maskEmailsDeep);
-  adapter.setFormatter('returnValue', maskEmailsDeep);
+  adapter.setFormatter('data', jobDataView);
+  adapter.setFormatter('returnValue', jobDataView);
+  adapter.setFormatter('progress', jobDataView);
   return adapter;
 }
 
@@ -65,6 +66,8 @@ export function createBoardRouter(
         miscLinks: [{ text: 'Runs', url: '/runs' }],
         hideDocsLink: true,
       },
+      // failedReason and stack traces have no formatter: they are masked in every answer instead.
+      handlerHooks: { after: (_context, result) => ({ ...result, body: maskBoardBody(result.body) }) },
     },
   });
   const router = Router();
