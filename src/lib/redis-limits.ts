@@ -4,8 +4,13 @@ import type { Redis } from 'ioredis';
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // Sliding-window log: removes entries older than the window, admits if under max, else answers how long to wait.
+// The budget is the lowest of the caller's max and the shared budgets other processes learned (KEYS[2], KEYS[3]).
 const SLIDING_WINDOW = `
 local key, now, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+for i = 2, 3 do
+  local shared = tonumber(redis.call('GET', KEYS[i]))
+  if shared and shared < max then max = shared end
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 local count = redis.call('ZCARD', key)
 if count < max then
@@ -17,9 +22,22 @@ local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return {math.max(1, tonumber(oldest[2]) + window - now), count}
 `;
 
+// Lowers the shared budget to factor × the current one (at least 1) for ttl ms; answers the new budget.
+const LOWER_BUDGET = `
+local learned, lowered, max, factor, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+for _, k in ipairs({learned, lowered}) do
+  local shared = tonumber(redis.call('GET', k))
+  if shared and shared < max then max = shared end
+end
+local next = math.max(1, math.floor(max * factor))
+redis.call('SET', lowered, next, 'PX', ttl)
+return next
+`;
+
 /**
  * A request-rate limit shared by every worker process through Redis: at most `max` calls per `windowMs`.
- * `acquire()` resolves when the caller may send one request.
+ * `acquire()` resolves when the caller may send one request. `max` is an upper cap: a budget learned from the
+ * API (`learnBudget`) or lowered after a 429 (`lowerBudget`) applies to every process until it expires.
  */
 export class SharedRateLimiter {
   readonly max: number;
@@ -43,6 +61,34 @@ export class SharedRateLimiter {
     setTimeout(() => (this.maxNow = this.max), forMs).unref();
   }
 
+  /** Sets the budget the API announced for every process (capped by `max`), for `ttlMs`. */
+  async learnBudget(budget: number, ttlMs: number): Promise<void> {
+    await this.redis.set(`${this.key}:budget:learned`, String(Math.max(1, Math.floor(budget))), 'PX', ttlMs);
+  }
+
+  /** Lowers the shared budget to `factor` of what it is now, for `ttlMs`; resolves to the new budget. */
+  async lowerBudget(factor: number, ttlMs: number): Promise<number> {
+    const next = await this.redis.eval(
+      LOWER_BUDGET,
+      2,
+      `${this.key}:budget:learned`,
+      `${this.key}:budget:lowered`,
+      String(this.max),
+      String(factor),
+      String(ttlMs),
+    );
+    return Number(next);
+  }
+
+  /** The budget every process uses now: `max`, or a learned or lowered budget below it. */
+  async currentMax(): Promise<number> {
+    const [learned, lowered] = await this.redis.mget(
+      `${this.key}:budget:learned`,
+      `${this.key}:budget:lowered`,
+    );
+    return Math.min(this.max, ...[learned, lowered].filter((v) => v !== null).map(Number));
+  }
+
   /** Resolves when one request may go, with the number of requests (this one included) in the window. */
   async acquire(): Promise<number> {
     for (;;) {
@@ -51,8 +97,10 @@ export class SharedRateLimiter {
       const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
       const [wait, used] = (await this.redis.eval(
         SLIDING_WINDOW,
-        1,
+        3,
         this.key,
+        `${this.key}:budget:learned`,
+        `${this.key}:budget:lowered`,
         String(nowMs),
         String(this.windowMs),
         String(this.maxNow),

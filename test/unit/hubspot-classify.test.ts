@@ -101,7 +101,8 @@ const rows: [string, number, string, Record<string, string>, Expected][] = [
     { 'retry-after': '7' },
     { error: RateLimitedError, waitMs: 7_000 },
   ],
-  ['429 DAILY', 429, DAILY, {}, { error: QuotaExhaustedError, resetAt: '2026-11-29T00:00:00.000Z' }],
+  // Without the usage endpoint's answer: probe again in an hour (the account's midnight is unknown).
+  ['429 DAILY', 429, DAILY, {}, { error: QuotaExhaustedError, resetAt: '2026-11-28T16:30:00.000Z' }],
   ['500', 500, json({ status: 'error', message: 'internal' }), {}, { error: TransientError }],
   ['502 HTML', 502, '<html>Bad gateway</html>', {}, { error: TransientError, message: /502/ }],
   ['503', 503, '', {}, { error: TransientError }],

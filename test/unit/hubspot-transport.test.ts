@@ -7,7 +7,7 @@ import {
   QuotaExhaustedError,
   TransientError,
 } from '../../src/errors/index.ts';
-import { testSink } from './hubspot-fixtures.ts';
+import { fakeLimiter, testSink } from './hubspot-fixtures.ts';
 
 const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
 const ok = {
@@ -86,16 +86,69 @@ describe('HubSpot transport (through upsertContacts)', () => {
     expect(t.sleeps).toEqual([2_000, 2_000, 2_000, 2_000]);
   });
 
-  it('turns a DAILY 429 into QuotaExhaustedError at once (one request)', async () => {
+  it('turns a DAILY 429 into QuotaExhaustedError at once, paused until the reset the usage endpoint reports', async () => {
     const t = testSink();
+    const resetsAt = new Date(Date.now() + 5 * 3600_000).toISOString();
     const scope = nock(t.baseUrl)
       .post(UPSERT)
-      .reply(429, { status: 'error', message: 'You have reached your daily limit.', policyName: 'DAILY' });
+      .reply(429, { status: 'error', message: 'You have reached your daily limit.', policyName: 'DAILY' })
+      .get('/account-info/v3/api-usage/daily/private-apps')
+      .reply(200, {
+        results: [{ name: 'private-apps-api-calls-daily', usageLimit: 1, currentUsage: 1, resetsAt }],
+      });
     const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(QuotaExhaustedError);
-    expect((error as QuotaExhaustedError).resetAt.getUTCHours()).toBe(0);
+    expect((error as QuotaExhaustedError).resetAt.toISOString()).toBe(resetsAt);
     expect(scope.isDone()).toBe(true);
     expect(t.sleeps).toEqual([]);
+  });
+
+  it('a DAILY 429 without a usable usage answer pauses for a probe within the hour', async () => {
+    const t = testSink();
+    nock(t.baseUrl)
+      .post(UPSERT)
+      .reply(429, { status: 'error', message: 'You have reached your daily limit.', policyName: 'DAILY' })
+      .get('/account-info/v3/api-usage/daily/private-apps')
+      .reply(429, { status: 'error', policyName: 'DAILY' });
+    const error = await t.sink.upsertContacts(jane).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(QuotaExhaustedError);
+    const pause = (error as QuotaExhaustedError).resetAt.getTime() - Date.now();
+    expect(pause).toBeGreaterThan(50 * 60_000);
+    expect(pause).toBeLessThanOrEqual(60 * 60_000);
+  });
+
+  it('tells the limiter the burst limit HubSpot announces, once, and lowers it after a TEN_SECONDLY 429', async () => {
+    const learned: [number, number][] = [];
+    let lowered = 0;
+    const base = fakeLimiter();
+    const t = testSink({
+      deps: {
+        limiter: {
+          ...base,
+          learn: (max, intervalMs) => {
+            learned.push([max, intervalMs]);
+            return Promise.resolve();
+          },
+          lower: () => {
+            lowered++;
+            return Promise.resolve();
+          },
+        },
+        retry: { retries: 0, maxRateLimitWaits: 0, sleep: () => Promise.resolve() },
+      },
+    });
+    const limits = { 'X-HubSpot-RateLimit-Max': '100', 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000' };
+    nock(t.baseUrl)
+      .post(UPSERT)
+      .times(2)
+      .reply(200, ok, limits)
+      .post(UPSERT)
+      .reply(429, { status: 'error', policyName: 'TEN_SECONDLY_ROLLING' }, limits);
+    await t.sink.upsertContacts(jane);
+    await t.sink.upsertContacts(jane);
+    expect(learned).toEqual([[100, 10_000]]);
+    await expect(t.sink.upsertContacts(jane)).rejects.toThrow(/rate limit/i);
+    expect(lowered).toBe(1);
   });
 
   it('stops on 401 with a message that says what to fix and no token in it', async () => {

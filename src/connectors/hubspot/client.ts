@@ -7,7 +7,12 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { HubSpotConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
-import { MalformedResponseError, TransientError, firstIssue } from '../../errors/index.ts';
+import {
+  MalformedResponseError,
+  QuotaExhaustedError,
+  TransientError,
+  firstIssue,
+} from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import {
   classifyHubSpotResponse,
@@ -16,12 +21,17 @@ import {
   rejectionFrom,
   type HubSpotRejection,
 } from './errors.ts';
+import { dailyUsageSchema } from './schemas.ts';
 import type { Endpoint } from './versions.ts';
 
 export interface HubSpotLimiter {
   /** May resolve with the requests in the current window (this one included) as our limiter counts them. */
   acquire(): Promise<number | void>;
   slowDown(factor: number, forMs: number): void;
+  /** The app's burst limit as HubSpot announces it (X-HubSpot-RateLimit-Max per -Interval-Milliseconds). */
+  learn?(max: number, intervalMs: number): Promise<void>;
+  /** HubSpot answered a TEN_SECONDLY_ROLLING 429: something spends the budget faster than we count. */
+  lower?(): Promise<void>;
 }
 
 // The SDK keeps its retry/limiter decorators in a process-wide singleton that every `new Client()` overwrites
@@ -55,6 +65,8 @@ export type HubSpotReply<T> =
 
 export interface HubSpotTransportDeps {
   limiter: HubSpotLimiter;
+  /** GET …/api-usage/daily/private-apps: when the account's daily limit resets (asked after a DAILY 429). */
+  dailyUsage?: Endpoint;
   timeoutMs: number;
   logger: Logger;
   observe?: ApiCallObserver | undefined;
@@ -67,6 +79,8 @@ export interface HubSpotTransportDeps {
  * Running at the ceiling ourselves is the goal, not a reason to slow down.
  */
 const FOREIGN_USE_SHARE = 0.1;
+/** How often a process tells the shared limiter the burst limit HubSpot announces, at most. */
+const RELEARN_MS = 5 * 60_000;
 
 export interface HubSpotTransport {
   request<T>(req: HubSpotRequest<T>): Promise<HubSpotReply<T>>;
@@ -84,6 +98,50 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
         'HubSpot rate-limit budget spent elsewhere; slowing down',
       );
       deps.limiter.slowDown(0.5, 10_000);
+    }
+  };
+
+  // The first answers tell the app's burst limit; it is told to the limiter again only when it changes or
+  // every few minutes (the shared budget in Redis expires), not on every answer.
+  let announced = { limit: '', at: 0 };
+  const learnBudget = async (headers: Headers) => {
+    const max = Number(headerValue(headers, 'x-hubspot-ratelimit-max'));
+    const interval = Number(headerValue(headers, 'x-hubspot-ratelimit-interval-milliseconds'));
+    if (!deps.limiter.learn || !(max > 0) || !(interval > 0)) return;
+    const limit = `${max}/${interval}`;
+    if (limit === announced.limit && Date.now() - announced.at < RELEARN_MS) return;
+    announced = { limit, at: Date.now() };
+    await deps.limiter.learn(max, interval);
+  };
+
+  /**
+   * The daily limit resets at midnight in the account's time zone, which only the usage endpoint tells.
+   * https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-usage-details
+   * Without an answer the classification's pause stands: a probe some time later, until the daily remaining
+   * count recovers.
+   */
+  const dailyLimitError = async (fallback: QuotaExhaustedError): Promise<QuotaExhaustedError> => {
+    if (!deps.dailyUsage) return fallback;
+    try {
+      await deps.limiter.acquire();
+      const answer = await withTimeout(
+        send({ endpoint: deps.dailyUsage, schema: dailyUsageSchema }),
+        deps.timeoutMs,
+        deps.dailyUsage.label,
+      );
+      const parsed = answer.status === 200 ? dailyUsageSchema.safeParse(JSON.parse(answer.text)) : undefined;
+      const entries = parsed?.success ? parsed.data.results : [];
+      const entry = entries.find((r) => r.name === 'private-apps-api-calls-daily') ?? entries[0];
+      const resetAt = entry?.resetsAt ? new Date(entry.resetsAt) : undefined;
+      if (!resetAt || Number.isNaN(resetAt.getTime()) || resetAt.getTime() <= Date.now()) return fallback;
+      return new QuotaExhaustedError(
+        `HubSpot's daily API limit is used up (429 DAILY); writes resume after ${resetAt.toISOString()}, ` +
+          "midnight in the account's time zone.",
+        'hubspot',
+        resetAt,
+      );
+    } catch {
+      return fallback;
     }
   };
 
@@ -121,6 +179,11 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
       durationMs: elapsed(started),
     });
     slowDownIfSpentElsewhere(answer.headers, usedByUs);
+    await learnBudget(answer.headers);
+    if (answer.status === 429) {
+      const policy = rejectionFrom(429, answer.text).body?.policyName?.toUpperCase();
+      if (policy === 'TEN_SECONDLY_ROLLING') await deps.limiter.lower?.();
+    }
 
     if (req.passThrough?.includes(answer.status)) {
       return { ok: false, rejection: rejectionFrom(answer.status, answer.text) };
@@ -141,6 +204,9 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
       return { ok: true, status: answer.status, body: parsed.data };
     }
     if (verdict.outcome === 'rejected') return { ok: false, rejection: verdict.rejection };
+    if (answer.status === 429 && verdict.error instanceof QuotaExhaustedError) {
+      throw await dailyLimitError(verdict.error);
+    }
     throw verdict.error;
   };
 

@@ -12,7 +12,6 @@ import {
   TransientError,
   type SyncError,
 } from '../../errors/index.ts';
-import { nextUtcMidnight } from '../../lib/time.ts';
 import { hubSpotErrorSchema, type HubSpotErrorBody } from './schemas.ts';
 
 export type HeaderBag = Headers | Record<string, string | undefined>;
@@ -36,6 +35,8 @@ export type HubSpotVerdict =
  */
 const TEN_SECONDLY_WAIT = 2_000;
 const ONE_SECOND = 1_000;
+/** How long a DAILY 429 pauses when HubSpot does not say when the account's day ends. */
+const DAILY_PROBE_MS = 60 * 60_000;
 /** "Locks will last for 2 seconds" (423); a little more so the lock is surely gone. */
 const LOCK_WAIT_MS = 2_500;
 /** Longer 477 waits park the queue (QuotaExhaustedError) instead of sleeping in a worker; HubSpot says up to 24 h. */
@@ -119,12 +120,12 @@ function authError(status: number, body: HubSpotErrorBody | undefined): AuthErro
 function rateLimitError(body: HubSpotErrorBody | undefined, headers: HeaderBag, now: Date): SyncError {
   const policy = body?.policyName?.toUpperCase();
   if (policy === 'DAILY') {
-    // HubSpot resets the daily limit at midnight in the ACCOUNT's time zone, which the API does not tell us.
-    // Midnight UTC is the guess: west of UTC the pause ends early and the next call gets another DAILY 429
-    // (one wasted call, then another pause); east of UTC the pause lasts a few hours longer than needed.
-    const resetAt = nextUtcMidnight(now);
+    // HubSpot resets the daily limit at midnight in the ACCOUNT's time zone, which this answer does not tell.
+    // The transport asks the usage endpoint for the reset; without it, writes pause for an hour and the next
+    // call probes whether the daily remaining count has recovered (one refused call an hour at most).
+    const resetAt = new Date(now.getTime() + DAILY_PROBE_MS);
     return new QuotaExhaustedError(
-      `HubSpot's daily API limit is used up (429 DAILY); writes resume after ${resetAt.toISOString()}.`,
+      `HubSpot's daily API limit is used up (429 DAILY); trying again at ${resetAt.toISOString()}.`,
       'hubspot',
       resetAt,
     );

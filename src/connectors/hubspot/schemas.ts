@@ -44,6 +44,13 @@ export const batchReadResponseSchema = z.object({
   errors: optional(z.array(hubSpotErrorSchema)),
 });
 
+// ---------- account ----------
+
+/** GET /account-info/v3/api-usage/daily/private-apps */
+export const dailyUsageSchema = z.object({
+  results: list(z.looseObject({ name: optional(z.string()), resetsAt: optional(z.string()) })),
+});
+
 // ---------- properties ----------
 
 export const propertyListSchema = z.object({

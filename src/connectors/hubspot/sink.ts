@@ -54,23 +54,55 @@ export function budgetPer10s(rateLimitPer10s: number): number {
   return rateLimitPer10s - Math.max(2, Math.ceil(rateLimitPer10s * 0.04));
 }
 
+/** How long a budget HubSpot announced holds in Redis without being announced again. */
+const LEARNED_BUDGET_TTL_MS = 60 * 60_000;
+/** After a TEN_SECONDLY_ROLLING 429 every worker spends this share of the budget, for this long. */
+const LOWERED_SHARE = 0.8;
+const LOWERED_BUDGET_TTL_MS = 10 * 60_000;
+
+/**
+ * The shared limiter over Redis. HUBSPOT_RATE_LIMIT (minus the headroom) is the upper cap; the limit HubSpot
+ * announces in X-HubSpot-RateLimit-Max per -Interval-Milliseconds (100 for Free and Starter apps, 190 above)
+ * sets the budget every worker shares, and a TEN_SECONDLY_ROLLING 429 lowers it for a while.
+ * https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+ */
+function sharedHubSpotLimiter(config: HubSpotConfig, deps: HubSpotSinkDeps): HubSpotLimiter {
+  const cap = budgetPer10s(config.rateLimitPer10s);
+  const shared = new SharedRateLimiter(
+    deps.redis,
+    `${deps.keyPrefix}:limits:hubspot`,
+    cap,
+    HUBSPOT_WINDOW_MS,
+  );
+  return {
+    acquire: () => shared.acquire(),
+    slowDown: (factor, forMs) => shared.slowDown(factor, forMs),
+    learn: async (max, intervalMs) => {
+      const announced = budgetPer10s(Math.floor((max * HUBSPOT_WINDOW_MS) / intervalMs));
+      await shared.learnBudget(Math.min(cap, announced), LEARNED_BUDGET_TTL_MS);
+    },
+    lower: async () => {
+      const budget = await shared.lowerBudget(LOWERED_SHARE, LOWERED_BUDGET_TTL_MS);
+      deps.logger.warn(
+        { budget },
+        `HubSpot answered a ten-secondly 429: every worker now sends at most ${budget} requests per 10 s for ` +
+          `${LOWERED_BUDGET_TTL_MS / 60_000} min`,
+      );
+    },
+  };
+}
+
 export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps): HubSpotSink {
-  const limiter =
-    deps.limiter ??
-    new SharedRateLimiter(
-      deps.redis,
-      `${deps.keyPrefix}:limits:hubspot`,
-      budgetPer10s(config.rateLimitPer10s),
-      HUBSPOT_WINDOW_MS,
-    );
+  const limiter = deps.limiter ?? sharedHubSpotLimiter(config, deps);
+  const paths = hubspotPaths({ ...DEFAULT_HUBSPOT_VERSIONS, ...deps.versions });
   const transport = createHubSpotTransport(hubSpotClient(config), {
     limiter,
+    dailyUsage: paths.dailyUsage,
     timeoutMs: deps.timeoutMs,
     logger: deps.logger,
     observe: deps.observe,
     retry: deps.retry,
   });
-  const paths = hubspotPaths({ ...DEFAULT_HUBSPOT_VERSIONS, ...deps.versions });
   // Names the account in per-process caches without keeping the token itself around as a key.
   const cacheKey = createHash('sha256').update(`${config.baseUrl}\u0000${config.accessToken}`).digest('hex');
   const preferences: PreferencesDeps = {

@@ -45,6 +45,7 @@ export interface HubSpotPaths {
   contactsBatchUpsert: Endpoint;
   contactsBatchUpdate: Endpoint;
   contactsBatchRead: Endpoint;
+  dailyUsage: Endpoint;
   contactPropertiesList: Endpoint;
   contactPropertiesBatchCreate: Endpoint;
   contactPropertyGroupCreate: Endpoint;
@@ -74,6 +75,7 @@ export function hubspotPaths(versions: HubSpotApiVersions = DEFAULT_HUBSPOT_VERS
     contactsBatchUpsert: endpoint('POST', `${objects}/contacts/batch/upsert`),
     contactsBatchUpdate: endpoint('POST', `${objects}/contacts/batch/update`),
     contactsBatchRead: endpoint('POST', `${objects}/contacts/batch/read`),
+    dailyUsage: endpoint('GET', '/account-info/v3/api-usage/daily/private-apps'),
     contactPropertiesList: endpoint('GET', `${properties}/contacts`),
     contactPropertiesBatchCreate: endpoint('POST', `${properties}/contacts/batch/create`),
     contactPropertyGroupCreate: endpoint('POST', `${properties}/contacts/groups`),
