@@ -100,7 +100,9 @@ export function jobDataView(value: unknown): unknown {
 function maskErrors(job: Record<string, unknown>): void {
   if (typeof job.failedReason === 'string') job.failedReason = maskText(job.failedReason);
   if (Array.isArray(job.stacktrace)) {
-    job.stacktrace = job.stacktrace.map((line) => (typeof line === 'string' ? maskText(line) : line));
+    job.stacktrace = job.stacktrace.map((line: unknown) =>
+      typeof line === 'string' ? maskText(line) : line,
+    );
   }
 }
 
@@ -117,7 +119,9 @@ export function maskBoardBody<T>(body: T): T {
   if (b.job && typeof b.job === 'object') maskErrors(b.job as Record<string, unknown>);
   if (Array.isArray(b.queues)) {
     for (const queue of b.queues as { jobs?: unknown }[]) {
-      if (Array.isArray(queue?.jobs)) for (const job of queue.jobs) maskErrors(job as Record<string, unknown>);
+      if (Array.isArray(queue?.jobs)) {
+        for (const job of queue.jobs) maskErrors(job as Record<string, unknown>);
+      }
     }
   }
   if (Array.isArray(b.logs)) b.logs = maskBoardBody(b.logs);
