@@ -8,7 +8,6 @@ import {
   errorMessage,
 } from '../errors/index.ts';
 import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
-import { releaseRun } from '../run/start.ts';
 import { processCcPage } from './cc-page.ts';
 import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
@@ -17,6 +16,7 @@ import { processReadPhase } from './read-phase.ts';
 import { processSubscribePhase } from './subscribe.ts';
 import { processSubscribeBatch } from './subscribe-batch.ts';
 import { PENDING_OPT_OUTS_JOB, processPendingOptOuts } from './opt-outs.ts';
+import { processReleaseRun, queueReleaseWhenDrained, RELEASE_RUN_JOB } from './release-run.ts';
 import { processWriteBatch } from './write-batch.ts';
 import { processScheduledSync } from './scheduled-sync.ts';
 import { SCHEDULED_SYNC_JOB } from '../run/schedules.ts';
@@ -32,6 +32,7 @@ const HANDLERS: Record<string, Handler> = {
   'write-batch': processWriteBatch,
   'subscribe-batch': processSubscribeBatch,
   [PENDING_OPT_OUTS_JOB]: processPendingOptOuts,
+  [RELEASE_RUN_JOB]: processReleaseRun,
   [SCHEDULED_SYNC_JOB]: processScheduledSync,
 };
 
@@ -93,7 +94,7 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
   };
 }
 
-/** Marks a run failed (once) and frees its sources for the next run. */
+/** Marks a run failed (once); its sources are freed for the next run when its last job has ended. */
 async function failRun(ctx: WorkerContext, runId: string, message: string): Promise<void> {
   const run = await ctx.store.getRun(runId);
   if (!run) return;
@@ -101,7 +102,7 @@ async function failRun(ctx: WorkerContext, runId: string, message: string): Prom
     await ctx.store.finish(runId, 'failed', message);
     await ctx.runFinished(runId);
   }
-  await releaseRun(ctx.store, run);
+  await queueReleaseWhenDrained(ctx, runId);
 }
 
 export interface RunningWorkers {

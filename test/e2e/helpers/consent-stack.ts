@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { LocalStack } from '../../../src/demo/local-stack.ts';
-import type { HubSpotPort } from '../../../src/core/ports.ts';
+import type { HubSpotPort, MailchimpPort } from '../../../src/core/ports.ts';
 import { ConsentLedger } from '../../../src/ledger/ledger.ts';
 import type { RunOptions } from '../../../src/run/types.ts';
 import type { RunSnapshot } from '../../../src/run/follow.ts';
@@ -30,6 +30,7 @@ export interface ConsentStack {
   errors: string[];
   /** Replaced at any time; each hook gets the real sink to call through. */
   hooks: { current: (real: HubSpotPort) => Hooks };
+  mailchimpHooks: { current: (real: MailchimpPort) => Partial<MailchimpPort> };
   run(options: Partial<RunOptions> & Pick<RunOptions, 'sources'>): Promise<RunSnapshot>;
   listId(index?: number): string;
   /** Members of one status whose address is valid and unique across the whole dataset. */
@@ -62,17 +63,13 @@ export async function openConsentStack(
     workers: false,
     logger: pino({ level: 'error' }, sink),
   });
-  const real = stack.ctx.hubspot();
   const hooks: ConsentStack['hooks'] = { current: () => ({}) };
-  const hooked = new Proxy(real, {
-    get(target, prop, receiver) {
-      const hook = (hooks.current(target) as Record<string | symbol, unknown>)[prop];
-      if (hook) return hook;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  const ctx = createWorkerContext({ ...stack.app, ports: { hubspot: hooked } });
+  const mailchimpHooks: ConsentStack['mailchimpHooks'] = { current: () => ({}) };
+  const ports = {
+    hubspot: hookable(stack.ctx.hubspot(), (real) => hooks.current(real)),
+    mailchimp: hookable(stack.ctx.mailchimp(), (real) => mailchimpHooks.current(real)),
+  };
+  const ctx = createWorkerContext({ ...stack.app, ports });
   const workers = startWorkers(ctx, { concurrency: 4 });
   pool.onClose(() => workers.close());
   const sandbox = stack.sandbox;
@@ -89,6 +86,7 @@ export async function openConsentStack(
     ledger: new ConsentLedger(stack.app.redis, stack.config.queuePrefix),
     errors,
     hooks,
+    mailchimpHooks,
     async run(options) {
       const run = await startRun(stack.app, { audiences: [], full: false, kind: 'migrate', ...options });
       return followRun(stack.app.store, run.id, () => undefined, 100);
@@ -103,4 +101,16 @@ export async function openConsentStack(
     },
     email: (member) => normalize(member.email_address)!,
   };
+}
+
+/** The real port, with any method the current hooks define taking its place. */
+function hookable<T extends object>(real: T, current: (real: T) => Partial<T>): T {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      const hook = (current(target) as Record<string | symbol, unknown>)[prop];
+      if (hook) return hook;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
