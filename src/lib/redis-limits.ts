@@ -3,10 +3,18 @@ import type { Redis } from 'ioredis';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+// Redis's clock in ms. Every limit reads the time inside its script, never from the worker: workers on machines
+// whose clocks disagree still share one window. Since Redis 5 scripts replicate their effects, so a script may
+// write after TIME: https://redis.io/commands/eval#replicating-commands-instead-of-scripts
+const REDIS_NOW_MS = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+`;
+
 // Sliding-window log: removes entries older than the window, admits if under max, else answers how long to wait.
 // The budget is the lowest of the caller's max and the shared budgets other processes learned (KEYS[2], KEYS[3]).
-const SLIDING_WINDOW = `
-local key, now, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+const SLIDING_WINDOW = `${REDIS_NOW_MS}
+local key, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 for i = 2, 3 do
   local shared = tonumber(redis.call('GET', KEYS[i]))
   if shared and shared < max then max = shared end
@@ -92,16 +100,12 @@ export class SharedRateLimiter {
   /** Resolves when one request may go, with the number of requests (this one included) in the window. */
   async acquire(): Promise<number> {
     for (;;) {
-      // Redis's clock, not ours: every process must agree on the window.
-      const [seconds, micros] = await this.redis.time();
-      const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
       const [wait, used] = (await this.redis.eval(
         SLIDING_WINDOW,
         3,
         this.key,
         `${this.key}:budget:learned`,
         `${this.key}:budget:lowered`,
-        String(nowMs),
         String(this.windowMs),
         String(this.maxNow),
         randomUUID(),
@@ -112,8 +116,9 @@ export class SharedRateLimiter {
   }
 }
 
-const SEMAPHORE_ACQUIRE = `
-local key, now, lease, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+// A slot is a member scored with the end of its lease (Redis's clock); expired leases are dropped first.
+const SEMAPHORE_ACQUIRE = `${REDIS_NOW_MS}
+local key, lease, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 if redis.call('ZCARD', key) < max then
   redis.call('ZADD', key, now + lease, member)
@@ -148,7 +153,6 @@ export class SharedSemaphore {
         SEMAPHORE_ACQUIRE,
         1,
         this.key,
-        String(Date.now()),
         String(this.leaseMs),
         String(this.max),
         member,
