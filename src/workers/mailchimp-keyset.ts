@@ -27,6 +27,10 @@ export function mailchimpQuery(w: MailchimpWindow): { since?: string; before: st
  * skipped. The filter is exclusive and second-precise, so the next page starts one second before the last
  * member seen (re-reading that second; fingerprints make re-reads free). A second holding a whole page or more
  * is paged by offset inside a window of exactly that second, then the chain continues after it.
+ *
+ * Mailchimp does not document whether since_last_changed is exclusive
+ * (https://mailchimp.com/developer/marketing/api/list-members/list-members-info/). When a page shows that it
+ * is not, the window is paged by offset to its end: slower, but it never loops.
  */
 export function nextMailchimpWindow(
   current: MailchimpWindow,
@@ -34,15 +38,21 @@ export function nextMailchimpWindow(
   pageSize = MAILCHIMP_PAGE_SIZE,
 ): MailchimpWindow | null {
   const full = page.members.length >= pageSize;
-  const { before, offset, tieSecond } = current;
+  const { since, before, offset, tieSecond } = current;
   if (tieSecond) {
     if (full) return { before, offset: offset + pageSize, tieSecond };
     return { since: tieSecond, before, offset: 0 };
   }
   if (!full) return null;
+  const byOffset = { ...(since ? { since } : {}), before, offset: offset + pageSize };
+  // Offset paging inside a fixed window always ends: members that change leave it for good (past `before`).
+  if (offset > 0) return byOffset;
   const first = page.lastChanged?.first;
   const last = page.lastChanged?.last;
-  if (!first || !last) return { ...current, offset: current.offset + pageSize };
+  if (!first || !last) return byOffset;
+  // A member at exactly `since` means the filter is inclusive here, and the keyset may not move past the last
+  // member (the same last member, window after window): page this window by offset instead.
+  if (since && Date.parse(first) <= Date.parse(since)) return byOffset;
   if (Date.parse(last) > Date.parse(first)) {
     return { since: shift(last, -1000), before: current.before, offset: 0 };
   }

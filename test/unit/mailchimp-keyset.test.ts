@@ -67,4 +67,43 @@ describe('Mailchimp keyset paging', () => {
       offset: 15,
     });
   });
+
+  describe('against a Mailchimp whose since_last_changed is inclusive (not documented either way)', () => {
+    const at = (second: number) =>
+      new Date(Date.UTC(2024, 2, 1, 10, 0, second)).toISOString().slice(0, 19) + '+00:00';
+    // Three members a second apart, then a crowded second.
+    const audience = [0, 1, 1, 2, 3, 3, 3, 3, 4, 5].map((second, i) => ({
+      id: `m${i}`,
+      last_changed: at(second),
+    }));
+
+    /** GET /members sorted by last_changed, with both bounds inclusive of `since`. */
+    function page(query: { since?: string; before: string; offset: number }, count: number) {
+      const matching = audience.filter(
+        (m) =>
+          (query.since === undefined || Date.parse(m.last_changed) >= Date.parse(query.since)) &&
+          Date.parse(m.last_changed) < Date.parse(query.before),
+      );
+      const members = matching.slice(query.offset, query.offset + count) as MailchimpMember[];
+      const stamp = (m: MailchimpMember | undefined) => (m?.last_changed as string | undefined) ?? null;
+      return { members, lastChanged: { first: stamp(members[0]), last: stamp(members.at(-1)) } };
+    }
+
+    it.each([2, 3, 4])(
+      'ends and reads every member with pages of %i (no loop on a repeated last member)',
+      (size) => {
+        const seen = new Set<string>();
+        let window: ReturnType<typeof nextMailchimpWindow> = { before: BEFORE, offset: 0 };
+        let pages = 0;
+        while (window && pages < 50) {
+          const answer = page(mailchimpQuery(window), size);
+          for (const m of answer.members) seen.add(m.id);
+          window = nextMailchimpWindow(window, answer, size);
+          pages++;
+        }
+        expect(window).toBeNull();
+        expect([...seen].sort()).toEqual(audience.map((m) => m.id).sort());
+      },
+    );
+  });
 });

@@ -356,6 +356,22 @@ describe('Mailchimp source: errors', () => {
     scope.done();
   });
 
+  it('403s without a problem body (a proxy page) stop with a clear message after a few waits', async () => {
+    const { source, rateLimited, events } = setup();
+    nock(BASE)
+      .get('/lists/aud1')
+      .query(true)
+      .times(10)
+      .reply(403, '<html><body>Access denied</body></html>', { 'Content-Type': 'text/html' });
+    const err = await rejection(source.getAudience('aud1'));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(
+      /403 without an error body 4 times in a row.*GET \/lists\/\{list_id\}.*proxy/,
+    );
+    expect(rateLimited).toHaveLength(3);
+    expect(events).toHaveLength(4);
+  });
+
   it('a RateLimitedError reaches the caller when the waits run out', async () => {
     const { source } = setup({ retry: { maxRateLimitWaits: 1 } });
     nock(BASE).get('/lists/aud1').query(true).times(2).reply(429, {});

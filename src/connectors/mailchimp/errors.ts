@@ -50,6 +50,16 @@ function describeProblem(status: number, problem: { title?: string; detail?: str
   return parts ? `${status} ${parts}` : String(status);
 }
 
+/**
+ * A 403 without a problem document: Mailchimp's own throttling at high volume sends one, and so does a proxy or
+ * firewall in between. https://mailchimp.com/developer/marketing/docs/fundamentals/#api-limits
+ */
+export function isBareForbidden(err: unknown): boolean {
+  if (statusOf(err) !== 403) return false;
+  const shape = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
+  return problemOf(shape) === undefined;
+}
+
 /** Mailchimp documents no Retry-After; a short jittered pause lets the 10 connections free up. */
 export function rateLimitWaitMs(): number {
   return 1000 + Math.floor(Math.random() * 1000);

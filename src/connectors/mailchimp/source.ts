@@ -15,15 +15,21 @@ import type {
   MailchimpMergeField,
   MailchimpPort,
 } from '../../core/ports.ts';
-import { MalformedResponseError, firstIssue } from '../../errors/index.ts';
+import { ConfigError, MalformedResponseError, firstIssue } from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import { SharedSemaphore } from '../../lib/redis-limits.ts';
-import { statusOf, toSyncError, type CallContext } from './errors.ts';
+import { isBareForbidden, statusOf, toSyncError, type CallContext } from './errors.ts';
 import { listSchema, listsPageSchema, membersPageSchema, mergeFieldsPageSchema } from './schemas.ts';
 import { createSdkListsApi, type SdkListsApi, type SdkResult } from './sdk.ts';
 
 /** Mailchimp's maximum page size for every collection we read. */
 export const MAILCHIMP_PAGE_SIZE = 1000;
+
+/**
+ * Bare 403s in a row (no problem document) waited out as throttling before the run stops: Mailchimp's own
+ * throttling passes within a few waits, a proxy or firewall page does not.
+ */
+const MAX_BARE_403_WAITS = 3;
 
 /** Anything that runs an operation while holding one connection slot. */
 export interface ConnectionLimiter {
@@ -73,6 +79,8 @@ export function buildMailchimpSource(parts: {
 }): MailchimpPort {
   let listsApi: Promise<SdkListsApi> | undefined;
   const lists = () => (listsApi ??= parts.lists());
+  // Across calls of this process: a blocked network path blocks every call.
+  let bare403InARow = 0;
 
   function report(endpoint: string, status: number | 'network', startedAt: number): void {
     try {
@@ -94,9 +102,19 @@ export function buildMailchimpSource(parts: {
       try {
         const sent = await send(api);
         report(call.endpoint, sent.response.status, startedAt);
+        bare403InARow = 0;
         return sent;
       } catch (err) {
         report(call.endpoint, statusOf(err) ?? 'network', startedAt);
+        if (!isBareForbidden(err)) bare403InARow = 0;
+        else if (++bare403InARow > MAX_BARE_403_WAITS) {
+          throw new ConfigError(
+            `Mailchimp answered 403 without an error body ${bare403InARow} times in a row (${call.endpoint}): ` +
+              "something between this machine and Mailchimp (a proxy, a firewall or Mailchimp's abuse " +
+              'protection) refuses the requests. Check the network path (HTTPS_PROXY, firewall rules) and ' +
+              'MAILCHIMP_BASE_URL, then run again.',
+          );
+        }
         throw toSyncError(err, call);
       }
     });

@@ -22,6 +22,12 @@ export interface MailchimpSimOptions {
    * (default) or left out. Mailchimp documents neither; a client must accept both.
    */
   optionalFields?: 'null' | 'omit';
+  /**
+   * since_last_changed keeps members changed exactly at that second (default false: exclusive). Mailchimp's
+   * reference says only "after", so a client must work either way.
+   * https://mailchimp.com/developer/marketing/api/list-members/list-members-info/
+   */
+  sinceInclusive?: boolean;
   lists: MailchimpListSeed[];
 }
 
@@ -33,7 +39,11 @@ export interface MailchimpSim extends VendorSim {
   updateMember(listId: string, hashOrEmail: string, patch: MemberPatch): MailchimpMemberSeed;
   addMember(listId: string, member: MailchimpMemberSeed): void;
   deletePermanently(listId: string, hashOrEmail: string): void;
-  setOptions(patch: Partial<Pick<MailchimpSimOptions, 'apiKey' | 'maxConcurrent' | 'optionalFields'>>): void;
+  setOptions(
+    patch: Partial<
+      Pick<MailchimpSimOptions, 'apiKey' | 'maxConcurrent' | 'optionalFields' | 'sinceInclusive'>
+    >,
+  ): void;
   /** Requests being served right now (what the concurrency limit counts). */
   inFlight(): number;
   reset(): void;
@@ -62,6 +72,7 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
     apiKey: options.apiKey,
     maxConcurrent: options.maxConcurrent ?? 10,
     optionalFields: options.optionalFields ?? 'null',
+    sinceInclusive: options.sinceInclusive ?? false,
   };
   const store = new MailchimpStore(options.lists);
   let inFlight = 0;
@@ -97,7 +108,7 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
 
   router.add('GET', '/3.0/lists/:listId/members', (req) =>
     withList(req, (s) => {
-      const result = queryMembers(s, req.query);
+      const result = queryMembers(s, req.query, settings.sinceInclusive);
       if ('status' in result) return result;
       const base = baseUrl(req);
       return ok(req, {

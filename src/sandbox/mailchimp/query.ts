@@ -60,7 +60,11 @@ export interface MembersPage {
 }
 
 /** GET /lists/{id}/members filtering: an error response or the page plus the count of every match. */
-export function queryMembers(state: ListState, query: URLSearchParams): MembersPage | SandboxResponse {
+export function queryMembers(
+  state: ListState,
+  query: URLSearchParams,
+  sinceInclusive = false,
+): MembersPage | SandboxResponse {
   const status = query.get('status');
   if (status !== null && !MAILCHIMP_STATUSES.includes(status as MailchimpStatus)) return enumError('status');
   const sortField = query.get('sort_field');
@@ -89,8 +93,9 @@ export function queryMembers(state: ListState, query: URLSearchParams): MembersP
     const s = m.seed;
     // Archived members only come back when asked for by status.
     if (status === null ? s.status === 'archived' : s.status !== status) continue;
-    // Both bounds are exclusive, at the stored second precision.
-    if (sinceS !== null && !(m.lastChanged > sinceS)) continue;
+    // Both bounds are exclusive, at the stored second precision, unless told that since is inclusive
+    // (Mailchimp documents neither).
+    if (sinceS !== null && !(sinceInclusive ? m.lastChanged >= sinceS : m.lastChanged > sinceS)) continue;
     if (beforeS !== null && !(m.lastChanged < beforeS)) continue;
     if (unsubS !== null && !(m.lastChanged > unsubS)) continue;
     if (vipOnly && !s.vip) continue;

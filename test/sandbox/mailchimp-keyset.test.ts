@@ -1,0 +1,88 @@
+/**
+ * Keyset paging of Mailchimp members through the real source against the sandbox, with since_last_changed
+ * exclusive (the sandbox's default) and inclusive (Mailchimp documents neither): the chain of windows ends and
+ * reads every member either way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildMailchimpSource } from '../../src/connectors/mailchimp/index.ts';
+import { createSdkListsApi } from '../../src/connectors/mailchimp/sdk.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import {
+  mailchimpQuery,
+  nextMailchimpWindow,
+  type MailchimpWindow,
+} from '../../src/workers/mailchimp-keyset.ts';
+
+const PAGE = 25;
+const BEFORE = '2030-01-01T00:00:00+00:00';
+let sandbox: Sandbox;
+let listId: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    seed: 11,
+    dataset: {
+      mailchimp: { audiences: 1, membersPerAudience: 200 },
+      constantContact: { contacts: 0 },
+      hubspotPreexisting: { contacts: 0 },
+    },
+  });
+  listId = sandbox.mailchimp.listIds()[0]!;
+  // One member, then more than a page in the next second, then two a second: with an inclusive filter the
+  // window after the first page starts where it started and ends at the same last member.
+  const second = (i: number) => (i === 0 ? 0 : i <= 30 ? 1 : 2 + Math.floor(i / 2));
+  sandbox.mailchimp
+    .members(listId)
+    .filter((m) => m.status === 'subscribed')
+    .forEach((m, i) => {
+      const at = new Date(Date.UTC(2024, 2, 1, 10, 0, 0) + second(i) * 1000);
+      sandbox.mailchimp.updateMember(listId, m.email_address, {
+        last_changed: `${at.toISOString().slice(0, 19)}+00:00`,
+      });
+    });
+});
+afterAll(() => sandbox.close());
+
+async function readChain(): Promise<{ ids: Set<string>; pages: number; ended: boolean }> {
+  const source = buildMailchimpSource({
+    lists: () =>
+      createSdkListsApi({
+        apiKey: sandbox.env.MAILCHIMP_API_KEY!,
+        baseUrl: `${sandbox.url}/3.0`,
+        timeoutMs: 5000,
+      }),
+    limiter: { run: (operation) => operation() },
+  });
+  const ids = new Set<string>();
+  let window: MailchimpWindow | null = { before: BEFORE, offset: 0 };
+  let pages = 0;
+  while (window && pages < 200) {
+    const query = mailchimpQuery(window);
+    const page = await source.memberPage({
+      audienceId: listId,
+      status: 'subscribed',
+      offset: query.offset,
+      count: PAGE,
+      beforeLastChanged: query.before,
+      ...(query.since ? { sinceLastChanged: query.since } : {}),
+    });
+    for (const m of page.members) ids.add(m.id);
+    window = nextMailchimpWindow(window, page, PAGE);
+    pages++;
+  }
+  return { ids, pages, ended: window === null };
+}
+
+const subscribed = () => sandbox.mailchimp.members(listId).filter((m) => m.status === 'subscribed');
+
+describe('Mailchimp keyset paging against the sandbox', () => {
+  it.each([false, true])(
+    'ends and reads every member (since_last_changed inclusive: %s)',
+    async (inclusive) => {
+      sandbox.mailchimp.setOptions({ sinceInclusive: inclusive });
+      const { ids, ended } = await readChain();
+      expect(ended).toBe(true);
+      expect(ids.size).toBe(subscribed().length);
+    },
+  );
+});
