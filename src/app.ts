@@ -32,7 +32,7 @@ export async function createApp(
   const queues = createQueues(redis, config.queuePrefix, config.jobRetentionDays, (err) =>
     logger.warn({ err: err.message }, 'queue connection error (BullMQ reconnects on its own)'),
   );
-  const store = new RunStore(redis, config.queuePrefix);
+  const store = new RunStore(redis, config.queuePrefix, config.jobRetentionDays * 24 * 3600);
   return {
     config,
     redis,

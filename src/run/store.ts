@@ -78,9 +78,19 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
 export class RunStore {
   readonly redis: Redis;
   readonly prefix: string;
-  constructor(redis: Redis, prefix: string) {
+  /** Every per-run key expires this long after its first write, even if the run never reaches finalize. */
+  readonly retentionSeconds: number;
+  constructor(redis: Redis, prefix: string, retentionSeconds = 7 * 24 * 3600) {
     this.redis = redis;
     this.prefix = prefix;
+    this.retentionSeconds = retentionSeconds;
+  }
+
+  /** Gives keys their expiry when they are created (NX: finalize's own expiry is never pushed back). */
+  private async expiring(...keys: string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.expire(key, this.retentionSeconds, 'NX');
+    await pipeline.exec();
   }
 
   keys(runId: string) {
@@ -104,7 +114,10 @@ export class RunStore {
         // Signs the run's write batches: a job added or edited by hand (a dashboard) is refused.
         secret: randomBytes(32).toString('base64url'),
       })
+      .expire(this.keys(id).info, this.retentionSeconds)
       .zadd(globalKeys(this.prefix).runs, Date.now(), id)
+      // The index forgets runs whose data has expired.
+      .zremrangebyscore(globalKeys(this.prefix).runs, '-inf', `(${Date.now() - this.retentionSeconds * 1000}`)
       .exec();
     return (await this.getRun(id))!;
   }
@@ -145,6 +158,7 @@ export class RunStore {
   async setTotalPart(runId: string, part: string, count: number): Promise<void> {
     const key = `${this.keys(runId).context}:totals`;
     await this.redis.hset(key, part, String(count));
+    await this.expiring(key);
     const parts = await this.redis.hvals(key);
     const total = parts.reduce((sum, v) => sum + Number(v), 0);
     await this.redis.hset(this.keys(runId).info, 'total', String(total));
@@ -176,6 +190,7 @@ export class RunStore {
     });
     const k = this.keys(runId);
     await this.redis.eval(RECORD_ROWS, 2, k.records, k.counts, ...args);
+    await this.expiring(k.records, k.counts);
   }
 
   async getRows(runId: string, keys: string[]): Promise<Map<string, RecordRow>> {
@@ -201,6 +216,7 @@ export class RunStore {
       this.keys(runId).dead,
       Object.fromEntries(letters.map((l) => [l.row.key, JSON.stringify(l)])),
     );
+    await this.expiring(this.keys(runId).dead);
   }
 
   async removeDeadLetters(runId: string, keys: string[]): Promise<void> {
@@ -227,12 +243,14 @@ export class RunStore {
   /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */
   async bumpCount(runId: string, field: string, by: number): Promise<void> {
     await this.redis.hincrby(this.keys(runId).counts, field, by);
+    await this.expiring(this.keys(runId).counts);
   }
 
   async addSubscribeCandidates(runId: string, candidates: SubscribeCandidate[]): Promise<void> {
     if (candidates.length === 0) return;
     const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
     await this.redis.eval(ADD_CANDIDATE, 1, this.keys(runId).subscribe, ...args);
+    await this.expiring(this.keys(runId).subscribe);
   }
 
   async *scanSubscribeCandidates(runId: string): AsyncGenerator<SubscribeCandidate[]> {
@@ -243,6 +261,7 @@ export class RunStore {
 
   async setContext(runId: string, name: string, value: unknown): Promise<void> {
     await this.redis.hset(this.keys(runId).context, name, JSON.stringify(value));
+    await this.expiring(this.keys(runId).context);
   }
 
   async getContext<T>(runId: string, name: string): Promise<T | null> {
@@ -254,6 +273,7 @@ export class RunStore {
   async tick(runId: string, field: 'written' | 'rateLimited', by = 1): Promise<void> {
     const minute = new Date().toISOString().slice(0, 16);
     await this.redis.hincrby(this.keys(runId).timeline, `${minute}|${field}`, by);
+    await this.expiring(this.keys(runId).timeline);
   }
 
   async timeline(runId: string): Promise<{ minute: string; written: number; rateLimited: number }[]> {
