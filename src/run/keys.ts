@@ -8,6 +8,8 @@ export function runKeys(prefix: string, runId: string) {
     dead: `${base}:dead`,
     subscribe: `${base}:subscribe`,
     context: `${base}:context`,
+    /** Keys of every source record the run read: each must end with a row before the watermark moves. */
+    read: `${base}:read`,
     timeline: `${base}:timeline`,
   };
 }

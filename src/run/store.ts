@@ -240,6 +240,37 @@ export class RunStore {
     return out;
   }
 
+  /** Remembers which records the run read, so finalize can tell whether each got its outcome. */
+  async markRead(runId: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.redis.sadd(this.keys(runId).read, ...keys);
+    await this.expiring(this.keys(runId).read);
+  }
+
+  /** Records the run read that have no row (their jobs were removed by hand or lost). */
+  async recordsWithoutOutcome(runId: string): Promise<number> {
+    const k = this.keys(runId);
+    const [read, rows] = await Promise.all([this.redis.scard(k.read), this.redis.hlen(k.records)]);
+    return Math.max(0, read - rows);
+  }
+
+  /** The read marks are only needed until finalize has checked them; they hold every key of the run. */
+  async dropReadMarks(runId: string): Promise<void> {
+    await this.redis.del(this.keys(runId).read);
+  }
+
+  /** The watermark each read scope may move to when the run completes (pinned when the run planned it). */
+  async pinnedWatermarks(runId: string): Promise<Map<string, string>> {
+    const context = await this.redis.hgetall(this.keys(runId).context);
+    const out = new Map<string, string>();
+    for (const [name, value] of Object.entries(context)) {
+      if (name.startsWith('watermark:')) {
+        out.set(name.slice('watermark:'.length), JSON.parse(value) as string);
+      }
+    }
+    return out;
+  }
+
   /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */
   async bumpCount(runId: string, field: string, by: number): Promise<void> {
     await this.redis.hincrby(this.keys(runId).counts, field, by);

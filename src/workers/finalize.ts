@@ -12,12 +12,7 @@ import { releaseRun } from '../run/start.ts';
  */
 async function advanceWatermarks(ctx: WorkerContext, runId: string): Promise<void> {
   const watermarks = new WatermarkStore(ctx.redis, ctx.config.queuePrefix);
-  const context = await ctx.redis.hgetall(ctx.store.keys(runId).context);
-  for (const [name, value] of Object.entries(context)) {
-    if (name.startsWith('watermark:')) {
-      await watermarks.advance(name.slice('watermark:'.length), JSON.parse(value) as string);
-    }
-  }
+  for (const [scope, at] of await ctx.store.pinnedWatermarks(runId)) await watermarks.advance(scope, at);
 }
 
 /** The last job of a run: settles its status from the counts and lets its personal data expire. */
@@ -27,15 +22,30 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
   if (run.kind === 'retry') await settleRetriedRun(ctx, run);
   const { counts } = await ctx.store.counts(runId);
+  // Every record read must have its outcome: jobs removed by hand (an emptied queue) fail the run, and its
+  // watermarks stay where they were, so the next run reads those records again.
+  const lost = await ctx.store.recordsWithoutOutcome(runId);
+  if (lost > 0 && run.status !== 'failed') {
+    await ctx.store.finish(
+      runId,
+      'failed',
+      `${lost} record(s) read have no outcome: their jobs were removed from the queues (by hand?). Nothing was lost for good: run the migration or sync again.`,
+    );
+  }
   // A run a stopping error already failed stays failed, and its watermarks stay where they were.
   const status: RunStatus =
-    run.status === 'failed' ? 'failed' : counts.failed > 0 ? 'completed_with_errors' : 'completed';
+    run.status === 'failed' || lost > 0
+      ? 'failed'
+      : counts.failed > 0
+        ? 'completed_with_errors'
+        : 'completed';
   // Watermarks and the source lock first: whoever sees the run finished may start the next one at once.
   if (run.kind !== 'retry' && status !== 'failed') await advanceWatermarks(ctx, runId);
   await releaseRun(ctx.store, run);
   if (status !== 'failed') await ctx.store.finish(runId, status);
   await ctx.runFinished(runId);
   await alertOnOldPendingOptOuts(ctx);
+  await ctx.store.dropReadMarks(runId);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);
   ctx.logger.info({ runId, status, counts }, `run ${runId} ${status}`);
   return status;

@@ -32,6 +32,10 @@ export async function dispatchMappedPage(
       reason: record.reason,
     });
   }
+  await ctx.store.markRead(
+    runId,
+    mapped.map((r) => (r.kind === 'contact' ? r.contact.key : r.key)),
+  );
   await ctx.store.recordRows(runId, rows);
   await withdrawSkipped(ctx, mapped);
   const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];

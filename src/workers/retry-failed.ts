@@ -21,6 +21,10 @@ export async function enqueueRetryBatches(
   let batchNo = 0;
   const secret = await runSecretOf(ctx, run.id);
   for await (const letters of ctx.store.scanDeadLetters(run.retryOf)) {
+    await ctx.store.markRead(
+      run.id,
+      letters.map((l) => l.row.key),
+    );
     const contacts = letters.flatMap((l) => (l.contact ? [l.contact] : []));
     await hubspot.addBulk(
       batchByUniqueEmail(contacts).map((records) => ({
