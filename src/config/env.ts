@@ -47,14 +47,20 @@ const schema = z.object({
   REDIS_URL: optionalString.pipe(
     z
       .string()
-      .regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' })
+      .regex(/^rediss?(-cluster)?:\/\//, {
+        message:
+          'must start with redis:// or rediss:// (redis-cluster:// or rediss-cluster:// for a Redis Cluster)',
+      })
       .optional()
       .transform((v) => v ?? 'redis://127.0.0.1:6379'),
   ),
   QUEUE_PREFIX: optionalString.pipe(
     z
       .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, { message: 'may only hold letters, digits, dot, dash and underscore' })
+      .regex(/^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/, {
+        message:
+          'may only hold letters, digits, dot, dash and underscore, or be all in braces such as {esp-sync}',
+      })
       .optional()
       .transform((v) => v ?? 'esp-sync'),
   ),
@@ -183,6 +189,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       : 'CONSTANT_CONTACT_CLIENT_SECRET';
     throw new ConfigError(
       `${missing} is not set, but other Constant Contact variables are. Set both CONSTANT_CONTACT_CLIENT_ID and CONSTANT_CONTACT_CLIENT_SECRET.`,
+    );
+  }
+  // On a Redis Cluster every key of ours must hash to one slot (multi-key Lua scripts, BullMQ's flows): the
+  // prefix is a hash tag. https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
+  if (/^rediss?-cluster:/.test(e.REDIS_URL) && !/^\{.+\}$/.test(e.QUEUE_PREFIX)) {
+    throw new ConfigError(
+      `QUEUE_PREFIX is invalid: REDIS_URL points at a Redis Cluster, so the prefix must be in braces (a hash tag), e.g. QUEUE_PREFIX={${e.QUEUE_PREFIX}}.`,
     );
   }
   return {
