@@ -2,6 +2,7 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { LEGAL_BASES, type LegalBasis, type SourceName } from '../core/contact.ts';
 import { ConfigError } from '../errors/index.ts';
+import { decodeEncryptionKey, type EncryptionKeys } from '../lib/crypto.ts';
 
 // The domain words live in core; re-exported for the modules that read them with the config.
 export type { LegalBasis, SourceName };
@@ -15,6 +16,8 @@ export const SECRET_VARIABLES = [
   'DASHBOARD_PASSWORD',
   'REDIS_URL',
   'ALERT_WEBHOOK_URL',
+  'ESP_SYNC_ENCRYPTION_KEY',
+  'ESP_SYNC_ENCRYPTION_KEY_PREVIOUS',
 ] as const;
 
 /** Empty strings count as "not set", as in most .env files. */
@@ -42,6 +45,14 @@ const bool = (fallback: boolean) =>
     ctx.addIssue({ code: 'custom', message: 'must be true or false' });
     return z.NEVER;
   });
+
+const encryptionKey = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const key = decodeEncryptionKey(v);
+  if (key) return key;
+  ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64; make one with `esp-sync keygen`' });
+  return z.NEVER;
+});
 
 const schema = z.object({
   REDIS_URL: optionalString.pipe(
@@ -110,6 +121,9 @@ const schema = z.object({
   JOB_RETENTION_DAYS: positiveInt(7),
   WORKER_CONCURRENCY: positiveInt(4),
 
+  ESP_SYNC_ENCRYPTION_KEY: encryptionKey,
+  ESP_SYNC_ENCRYPTION_KEY_PREVIOUS: encryptionKey,
+
   DASHBOARD_USER: optionalString,
   DASHBOARD_PASSWORD: optionalString,
   DASHBOARD_READ_ONLY: bool(false),
@@ -132,6 +146,8 @@ export interface ConstantContactConfig {
   baseUrl: string;
   tokenUrl: string;
   requestsPerSecond: number;
+  /** ESP_SYNC_ENCRYPTION_KEY (and _PREVIOUS): tokens are stored in Redis only when this is set. */
+  encryption?: EncryptionKeys;
 }
 export interface HubSpotConfig {
   accessToken: string;
@@ -232,6 +248,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             baseUrl: e.CONSTANT_CONTACT_BASE_URL.replace(/\/+$/, ''),
             tokenUrl: e.CONSTANT_CONTACT_TOKEN_URL,
             requestsPerSecond: e.CONSTANT_CONTACT_RATE_LIMIT,
+            ...(e.ESP_SYNC_ENCRYPTION_KEY
+              ? {
+                  encryption: {
+                    current: e.ESP_SYNC_ENCRYPTION_KEY,
+                    previous: e.ESP_SYNC_ENCRYPTION_KEY_PREVIOUS,
+                  },
+                }
+              : {}),
           }
         : undefined,
     dashboard: {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { createApp, type App } from '../app.ts';
 import { parseConfig, type Config } from '../config/env.ts';
+import { generateEncryptionKey } from '../lib/crypto.ts';
 import { followRun, type RunSnapshot } from '../run/follow.ts';
 import { startRun } from '../run/start.ts';
 import type { RunOptions } from '../run/types.ts';
@@ -42,6 +43,9 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const sandbox = options.existingSandbox ?? (await startSandbox(options.sandbox));
+  // The sandbox's tokens are stored encrypted like real ones, under a key of its own: kept in its environment,
+  // so every stack and worker process pointed at this sandbox opens the same tokens, with no set-up.
+  sandbox.env.ESP_SYNC_ENCRYPTION_KEY ??= generateEncryptionKey();
   const config = parseConfig({
     ...sandbox.env,
     REDIS_URL: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

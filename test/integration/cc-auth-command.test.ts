@@ -4,13 +4,16 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { registerAuthCommand } from '../../src/cli/commands/auth.ts';
+import { CC_TOKEN_PURPOSE } from '../../src/connectors/constant-contact/token-store.ts';
 import { ConfigError } from '../../src/errors/index.ts';
+import { decodeEncryptionKey, generateEncryptionKey, open } from '../../src/lib/crypto.ts';
 
 const AUTHZ = 'https://authz.cc.test';
 const json = { 'Content-Type': 'application/json' };
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 const savedEnv = { ...process.env };
 let prefix = '';
+const KEY = generateEncryptionKey();
 
 function program(lines: string[]): Command {
   const p = new Command('esp-sync').exitOverride();
@@ -28,6 +31,7 @@ beforeEach(() => {
     CONSTANT_CONTACT_CLIENT_SECRET: 'cli-secret',
     CONSTANT_CONTACT_REFRESH_TOKEN: '',
     CONSTANT_CONTACT_TOKEN_URL: `${AUTHZ}/oauth2/default/v1/token`,
+    ESP_SYNC_ENCRYPTION_KEY: KEY,
   });
 });
 
@@ -66,7 +70,10 @@ describe('esp-sync auth constant-contact', () => {
     const lines: string[] = [];
     await program(lines).parseAsync(['node', 'esp-sync', 'auth', 'constant-contact']);
 
-    expect(await redis.get(`${prefix}:cc:refresh-token`)).toBe('rt-device');
+    const stored = (await redis.get(`${prefix}:cc:refresh-token`))!;
+    expect(stored).not.toContain('rt-device');
+    const encryption = { current: decodeEncryptionKey(KEY)!, previous: undefined };
+    expect(open(encryption, stored, CC_TOKEN_PURPOSE.refreshToken, 'token').plaintext).toBe('rt-device');
     expect(lines.join('\n')).toContain('WXYZ-1234');
     expect(lines.at(-1)).toBe('Stored. Workers will use it from now on.');
     expect(lines.join('\n')).not.toMatch(/rt-device|at-device/);
@@ -81,5 +88,17 @@ describe('esp-sync auth constant-contact', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('CONSTANT_CONTACT_CLIENT_ID');
+  });
+
+  it('without ESP_SYNC_ENCRYPTION_KEY → ConfigError saying how to make one, before the device flow starts', async () => {
+    process.env.ESP_SYNC_ENCRYPTION_KEY = '';
+    const lines: string[] = [];
+    const err = await program(lines)
+      .parseAsync(['node', 'esp-sync', 'auth', 'constant-contact'])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/ESP_SYNC_ENCRYPTION_KEY is not set.*`esp-sync keygen`/);
+    expect(lines).toEqual([]);
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 });

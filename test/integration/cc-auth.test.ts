@@ -6,8 +6,9 @@ import { pino } from 'pino';
 import type { ConstantContactConfig } from '../../src/config/env.ts';
 import { createCcTokenProvider, INVALID_GRANT_MESSAGE } from '../../src/connectors/constant-contact/auth.ts';
 import { createConstantContactSource } from '../../src/connectors/constant-contact/source.ts';
-import { ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
+import { CC_TOKEN_PURPOSE, ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
 import { AuthError } from '../../src/errors/index.ts';
+import { decodeEncryptionKey, generateEncryptionKey, open } from '../../src/lib/crypto.ts';
 
 const AUTHZ = 'https://authz.cc.test';
 const TOKEN_PATH = '/oauth2/default/v1/token';
@@ -21,6 +22,18 @@ const redisB = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 let prefix = '';
 let keys = ccTokenKeys('unset');
 
+const encryption = { current: decodeEncryptionKey(generateEncryptionKey())!, previous: undefined };
+
+/** A token as stored in Redis, decrypted (tokens are kept encrypted; a token written in clear reads as it is). */
+async function stored(redis: Redis, key: string): Promise<string | null> {
+  const value = await redis.get(key);
+  if (value === null) return null;
+  const purpose = key.endsWith(':cc:access-token')
+    ? CC_TOKEN_PURPOSE.accessToken
+    : CC_TOKEN_PURPOSE.refreshToken;
+  return open(encryption, value, purpose, 'A token').plaintext;
+}
+
 function config(seed?: string): ConstantContactConfig {
   return {
     clientId: 'client-id',
@@ -29,6 +42,7 @@ function config(seed?: string): ConstantContactConfig {
     baseUrl: `${API}/v3`,
     tokenUrl: `${AUTHZ}${TOKEN_PATH}`,
     requestsPerSecond: 50,
+    encryption,
   };
 }
 
@@ -78,7 +92,7 @@ describe('Constant Contact token provider (real Redis)', () => {
       .get('/v3/contacts')
       .query(true)
       .reply(async () => {
-        refreshAtUse = await redisB.get(keys.refreshToken);
+        refreshAtUse = await stored(redisB, keys.refreshToken);
         return [200, JSON.stringify({ contacts: [] }), json];
       });
     const source = createConstantContactSource(config('seed-1'), {
@@ -91,8 +105,8 @@ describe('Constant Contact token provider (real Redis)', () => {
     await source.contactPage({ cursor: null });
 
     expect(refreshAtUse).toBe('rt-2');
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-2');
-    expect(await redisA.get(keys.accessToken)).toBe('at-1');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-2');
+    expect(await stored(redisA, keys.accessToken)).toBe('at-1');
     const ttl = await redisA.pttl(keys.accessToken);
     expect(ttl).toBeGreaterThan(86_400_000 - 300_000 - 10_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000 - 300_000);
@@ -108,7 +122,7 @@ describe('Constant Contact token provider (real Redis)', () => {
     const second = tokenEndpoint('rt-2', { access: 'at-2', refresh: 'rt-3' });
     expect(await provider('seed-1').accessToken()).toBe('at-2');
     expect(second.isDone()).toBe(true);
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-3');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-3');
   });
 
   it('a restarted worker reuses the shared access token without refreshing', async () => {
@@ -139,7 +153,7 @@ describe('Constant Contact token provider (real Redis)', () => {
     expect(requests).toBe(1);
     expect(a).toBe('at-1');
     expect(b).toBe('at-1');
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-2');
   });
 
   it('concurrent calls in one process share one refresh', async () => {
@@ -162,20 +176,20 @@ describe('Constant Contact token provider (real Redis)', () => {
   it('a new seed in the env replaces a stale stored token', async () => {
     tokenEndpoint('seed-A', { access: 'at-1', refresh: 'rt-A2' });
     await provider('seed-A').accessToken();
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-A2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-A2');
 
     // The user re-authorised and put a new token in the env; the stored rt-A2 is dead.
     const fresh = tokenEndpoint('seed-B', { access: 'at-B', refresh: 'rt-B2' });
     expect(await provider('seed-B').accessToken()).toBe('at-B');
     expect(fresh.isDone()).toBe(true);
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-B2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-B2');
   });
 
   it('the same seed again does not undo a rotation', async () => {
     tokenEndpoint('seed-A', { access: 'at-1', refresh: 'rt-A2' });
     await provider('seed-A').accessToken();
     await provider('seed-A').accessToken();
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-A2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-A2');
   });
 
   it('a token stored by `esp-sync auth` wins over an old seed that was never applied', async () => {
@@ -189,7 +203,7 @@ describe('Constant Contact token provider (real Redis)', () => {
     await redisA.set(keys.refreshToken, 'rt-old');
     await redisA.set(keys.accessToken, 'at-old', 'PX', 60_000);
     await provider().storeRefreshToken('rt-new');
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-new');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-new');
     expect(await redisA.exists(keys.accessToken)).toBe(0);
   });
 
@@ -227,7 +241,7 @@ describe('Constant Contact token provider (real Redis)', () => {
       .reply(200, { access_token: 'at-1', refresh_token: 'rt-2', expires_in: 86_400 }, json);
     expect(await provider().accessToken()).toBe('at-1');
     expect(confidential.isDone() && publicClient.isDone()).toBe(true);
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-2');
   });
 
   it('401 from the API → one refresh and one retry', async () => {
@@ -252,7 +266,7 @@ describe('Constant Contact token provider (real Redis)', () => {
     const page = await source.contactPage({ cursor: null });
     expect(page.contacts).toHaveLength(1);
     expect(api.isDone()).toBe(true);
-    expect(await redisA.get(keys.accessToken)).toBe('at-2');
-    expect(await redisA.get(keys.refreshToken)).toBe('rt-3');
+    expect(await stored(redisA, keys.accessToken)).toBe('at-2');
+    expect(await stored(redisA, keys.refreshToken)).toBe('rt-3');
   });
 });

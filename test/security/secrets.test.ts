@@ -7,8 +7,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
+import { CC_TOKEN_PURPOSE, ccTokenKeys } from '../../src/connectors/constant-contact/token-store.ts';
 import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.ts';
+import { open, type EncryptionKeys } from '../../src/lib/crypto.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { reportLines } from '../../src/run/report.ts';
 import type { RunSnapshot } from '../../src/run/follow.ts';
@@ -71,13 +72,14 @@ async function migrate(logger: Logger): Promise<Migration> {
     },
   });
   const keys = ccTokenKeys(prefix);
+  const encryption = stack.config.constantContact!.encryption!;
   const ccTokens = new Set<string>([stack.sandbox.env.CONSTANT_CONTACT_REFRESH_TOKEN!]);
   let running = true;
   const watch = (async () => {
     for (let tick = 0; running; tick++) {
       for (const t of stack.sandbox.constantContact.liveRefreshTokens()) ccTokens.add(t);
       const access = await redis.get(keys.accessToken);
-      if (access) ccTokens.add(access);
+      if (access) ccTokens.add(opened(encryption, access, CC_TOKEN_PURPOSE.accessToken));
       // Expire tokens every 600 ms: several refreshes, yet a freshly refreshed token lives long enough
       // for the request it was fetched for (the client refreshes on a 401).
       if (tick % 4 === 3) stack.sandbox.constantContact.expireAccessTokens();
@@ -91,6 +93,11 @@ async function migrate(logger: Logger): Promise<Migration> {
     running = false;
     await watch;
   }
+}
+
+/** A token as the worker stored it, decrypted with the stack's own key. */
+function opened(encryption: EncryptionKeys, stored: string, purpose: string): string {
+  return open(encryption, stored, purpose, 'A Constant Contact token').plaintext;
 }
 
 async function report(stack: LocalStack, runId: string): Promise<string> {
@@ -120,7 +127,10 @@ describe('secrets stay out of logs, Redis and reports', () => {
       expect(env.MAILCHIMP_API_KEY).toBe(CREDENTIALS.mailchimp.apiKey);
       const prefix = stack.config.queuePrefix;
       const keys = ccTokenKeys(prefix);
-      const finalRefresh = await redis.get(keys.refreshToken);
+      const storedRefresh = await redis.get(keys.refreshToken);
+      expect(storedRefresh).toMatch(/^esp1:/);
+      const encryption = stack.config.constantContact!.encryption!;
+      const finalRefresh = opened(encryption, storedRefresh!, CC_TOKEN_PURPOSE.refreshToken);
       // The run really refreshed and rotated: several refresh tokens and access tokens went by.
       expect(ccTokens.size).toBeGreaterThanOrEqual(3);
       expect(finalRefresh).not.toBe(env.CONSTANT_CONTACT_REFRESH_TOKEN);
@@ -131,29 +141,30 @@ describe('secrets stay out of logs, Redis and reports', () => {
         ['Mailchimp API key', env.MAILCHIMP_API_KEY!],
         ['Mailchimp API key without its datacenter', env.MAILCHIMP_API_KEY!.split('-')[0]!],
         ['Constant Contact client secret', env.CONSTANT_CONTACT_CLIENT_SECRET!],
-        ...[...ccTokens].map((t, i) => [`Constant Contact token #${i + 1}`, t] as [string, string]),
+        ...[...ccTokens].flatMap((t, i) => [
+          [`Constant Contact token #${i + 1}`, t] as [string, string],
+          [`Constant Contact token #${i + 1} in base64`, Buffer.from(t).toString('base64')] as [
+            string,
+            string,
+          ],
+          [`Constant Contact token #${i + 1} in hex`, Buffer.from(t).toString('hex')] as [string, string],
+        ]),
+        ['the encryption key', stack.sandbox.env.ESP_SYNC_ENCRYPTION_KEY!],
       ]);
       for (const value of secrets.values()) expect(value.length).toBeGreaterThanOrEqual(10);
 
       const dump = await dumpPrefix(redis, prefix);
-      // The refresh token legitimately lives in Redis (it rotates), and the cached access token next to it.
-      const tokenKeys = dump.filter((k) => k.key === keys.refreshToken || k.key === keys.accessToken);
-      expect(tokenKeys.map((k) => k.key)).toContain(keys.refreshToken);
-      expect(
-        leaks(
-          secrets,
-          tokenKeys.map((k) => ({ name: k.key, text: k.text })),
-        ).length,
-      ).toBeGreaterThan(0);
-      const elsewhere = dump.filter((k) => k.key !== keys.refreshToken && k.key !== keys.accessToken);
-      expect(elsewhere.length).toBeGreaterThan(20);
-      expect(elsewhere.some((k) => k.key.includes(':hubspot:'))).toBe(true);
+      // The refresh token lives in Redis (it rotates), and the cached access token next to it: both encrypted,
+      // so no key of the prefix, theirs included, holds a token in clear (or in base64 or hex).
+      expect(dump.map((k) => k.key)).toContain(keys.refreshToken);
+      expect(dump.length).toBeGreaterThan(20);
+      expect(dump.some((k) => k.key.includes(':hubspot:'))).toBe(true);
 
       expect(lines.length).toBeGreaterThan(5);
       expect(lines.some((l) => l.includes('"level":20'))).toBe(true);
       const places = [
         ...lines.map((text, i) => ({ name: `log line ${i + 1}`, text })),
-        ...elsewhere.map((k) => ({ name: `Redis key ${k.key}`, text: k.text })),
+        ...dump.map((k) => ({ name: `Redis key ${k.key}`, text: k.text })),
         { name: 'the report', text: await report(stack, result.run.id) },
         { name: 'the run', text: JSON.stringify(result) },
       ];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuthCommand } from './auth.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerKeygenCommand } from './keygen.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerRetryFailedCommand(program);
   registerAuthCommand(program);
+  registerKeygenCommand(program);
   registerDashboardCommand(program);
   registerSandboxCommand(program);
   registerDemoCommand(program);

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConstantContactConfig } from '../../config/env.ts';
 import type { ApiCallObserver } from '../../core/ports.ts';
-import { AuthError, TransientError } from '../../errors/index.ts';
+import { AuthError, ConfigError, TransientError } from '../../errors/index.ts';
+import { KEYGEN_HINT } from '../../lib/crypto.ts';
 import { tokenResponseSchema } from './schemas.ts';
 import { createCcTokenStore } from './token-store.ts';
 import { createCcAxios, NetworkFailure, oauthErrorOf, observedRequest } from './observed.ts';
@@ -13,6 +14,7 @@ export const INVALID_GRANT_MESSAGE =
 const NO_TOKEN_MESSAGE =
   'No Constant Contact refresh token is stored. Run `esp-sync auth constant-contact` (or set CONSTANT_CONTACT_REFRESH_TOKEN) to get one.';
 const TOKEN_ENDPOINT = 'POST /oauth2/token';
+export const NO_KEY_MESSAGE = `ESP_SYNC_ENCRYPTION_KEY is not set: Constant Contact tokens are only stored in Redis encrypted with it; ${KEYGEN_HINT}.`;
 
 /** Refresh this long before expiry, so a token never dies in the middle of a page. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
@@ -83,17 +85,20 @@ function refusal(status: number, error: string | null): Error {
 
 /**
  * OAuth2 refresh-token flow against CONSTANT_CONTACT_TOKEN_URL with rotating (single-use) refresh tokens kept
- * in Redis (see token-store.ts). Tokens never reach a log or an error message.
+ * in Redis, encrypted (see token-store.ts). Tokens never reach a log or an error message.
  */
 export function createCcTokenProvider(
   config: ConstantContactConfig,
   deps: CcTokenProviderDeps,
 ): CcTokenProvider {
-  const store = createCcTokenStore(deps.redis, deps.keyPrefix);
+  // Refused before anything is read or stored: a token must never reach Redis in clear.
+  if (!config.encryption) throw new ConfigError(NO_KEY_MESSAGE);
+  const store = createCcTokenStore(deps.redis, deps.keyPrefix, config.encryption);
   const http = createCcAxios(deps.timeoutMs);
   // The lock outlives the slowest token request, so it cannot expire while its holder still waits for the answer.
   const lockTtlMs = deps.timeoutMs + 10_000;
   let seeding: Promise<void> | undefined;
+  let resealing: Promise<void> | undefined;
   let cached: { token: string; expiresAt: number } | undefined;
   let inflight: Promise<string> | undefined;
   let publicClient = false;
@@ -197,6 +202,14 @@ export function createCcTokenProvider(
 
   async function obtain(): Promise<string> {
     await ensureSeeded();
+    // With a previous key configured (a rotation), this worker seals what it finds under the new key once.
+    if (config.encryption?.previous) {
+      resealing ??= store.reseal().catch((err: unknown) => {
+        resealing = undefined;
+        throw err;
+      });
+      await resealing;
+    }
     for (;;) {
       const shared = await readShared();
       if (shared) return shared;

@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { open, seal, type EncryptionKeys } from '../../lib/crypto.ts';
 
 /**
  * Where Constant Contact tokens live in Redis, shared by every worker process and surviving restarts.
  * Refresh tokens rotate (each use returns a new one and kills the old), so the newest one must be in Redis
- * before anything else happens, and only one process may refresh at a time.
+ * before anything else happens, and only one process may refresh at a time. Both tokens are stored sealed
+ * with AES-256-GCM under ESP_SYNC_ENCRYPTION_KEY (src/lib/crypto.ts); only the seed's sha256 is kept in clear.
  */
 export function ccTokenKeys(keyPrefix: string) {
   return {
@@ -43,12 +45,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** Rewrites a value sealed under an older key (or stored in clear) unless someone changed it meanwhile. */
+const REPLACE_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
+return 0
+`;
+
+/** Bound into each sealed token (AES-GCM associated data), so a refresh token cannot pass for an access token. */
+export const CC_TOKEN_PURPOSE = { refreshToken: 'cc:refresh-token', accessToken: 'cc:access-token' } as const;
+const PURPOSE = CC_TOKEN_PURPOSE;
+
 export function hashSeed(seed: string): string {
   return createHash('sha256').update(seed).digest('hex');
 }
 
-export function createCcTokenStore(redis: Redis, keyPrefix: string) {
+export function createCcTokenStore(redis: Redis, keyPrefix: string, encryption: EncryptionKeys) {
   const keys = ccTokenKeys(keyPrefix);
+  const sealRefresh = (token: string) => seal(encryption, token, PURPOSE.refreshToken);
+  const sealAccess = (token: string) => seal(encryption, token, PURPOSE.accessToken);
+
+  /** Opens a stored token; one sealed under the previous key (or in clear, from before) is sealed again. */
+  async function read(key: string, purpose: string, what: string, stored: string): Promise<string> {
+    const opened = open(encryption, stored, purpose, what);
+    if (opened.stale) {
+      await redis.eval(REPLACE_IF_EQUAL, 1, key, stored, seal(encryption, opened.plaintext, purpose));
+    }
+    return opened.plaintext;
+  }
+
   return {
     keys,
     async applySeed(seed: string): Promise<SeedOutcome> {
@@ -58,19 +82,21 @@ export function createCcTokenStore(redis: Redis, keyPrefix: string) {
         keys.refreshToken,
         keys.seedHash,
         keys.accessToken,
-        seed,
+        sealRefresh(seed),
         hashSeed(seed),
       );
       return outcome as SeedOutcome;
     },
 
     async refreshToken(): Promise<string | null> {
-      return redis.get(keys.refreshToken);
+      const stored = await redis.get(keys.refreshToken);
+      if (stored === null) return null;
+      return read(keys.refreshToken, PURPOSE.refreshToken, 'The Constant Contact refresh token', stored);
     },
 
     /** A token from `esp-sync auth`: replaces the stored one and drops the cached access token (maybe another account). */
     async replaceRefreshToken(token: string): Promise<void> {
-      await redis.multi().set(keys.refreshToken, token).del(keys.accessToken).exec();
+      await redis.multi().set(keys.refreshToken, sealRefresh(token)).del(keys.accessToken).exec();
     },
 
     /** Rotation: the new refresh token and the access token land together, the refresh token first. */
@@ -80,8 +106,8 @@ export function createCcTokenStore(redis: Redis, keyPrefix: string) {
       ttlMs: number,
     ): Promise<void> {
       const tx = redis.multi();
-      if (refreshToken) tx.set(keys.refreshToken, refreshToken);
-      tx.set(keys.accessToken, accessToken, 'PX', Math.max(1, Math.floor(ttlMs)));
+      if (refreshToken) tx.set(keys.refreshToken, sealRefresh(refreshToken));
+      tx.set(keys.accessToken, sealAccess(accessToken), 'PX', Math.max(1, Math.floor(ttlMs)));
       const results = await tx.exec();
       const failed = results?.find(([err]) => err);
       if (!results || failed) {
@@ -91,16 +117,36 @@ export function createCcTokenStore(redis: Redis, keyPrefix: string) {
 
     async accessToken(): Promise<{ token: string; ttlMs: number } | null> {
       const results = await redis.multi().get(keys.accessToken).pttl(keys.accessToken).exec();
-      const token = results?.[0]?.[1];
+      const stored = results?.[0]?.[1];
       const ttlMs = results?.[1]?.[1];
-      if (typeof token !== 'string' || typeof ttlMs !== 'number' || ttlMs <= 0) return null;
+      if (typeof stored !== 'string' || typeof ttlMs !== 'number' || ttlMs <= 0) return null;
+      const token = await read(
+        keys.accessToken,
+        PURPOSE.accessToken,
+        'The Constant Contact access token',
+        stored,
+      );
       return { token, ttlMs };
     },
 
-    async forgetAccessToken(token: string): Promise<void> {
-      await redis.eval(DELETE_IF_EQUAL, 1, keys.accessToken, token);
+    /** After a key rotation: seals both tokens under the current key now, not only at their next use. */
+    async reseal(): Promise<void> {
+      for (const [key, purpose, what] of [
+        [keys.refreshToken, PURPOSE.refreshToken, 'The Constant Contact refresh token'],
+        [keys.accessToken, PURPOSE.accessToken, 'The Constant Contact access token'],
+      ] as const) {
+        const stored = await redis.get(key);
+        if (stored !== null) await read(key, purpose, what, stored);
+      }
     },
 
+    /** Drops the shared access token only while it is still this one (another worker may have refreshed). */
+    async forgetAccessToken(token: string): Promise<void> {
+      const stored = await redis.get(keys.accessToken);
+      if (stored === null) return;
+      const opened = open(encryption, stored, PURPOSE.accessToken, 'The Constant Contact access token');
+      if (opened.plaintext === token) await redis.eval(DELETE_IF_EQUAL, 1, keys.accessToken, stored);
+    },
     /** One refresh at a time across processes: returns the lock's owner value, or null when someone else holds it. */
     async tryLock(ttlMs: number): Promise<string | null> {
       const owner = randomUUID();
