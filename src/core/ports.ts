@@ -98,6 +98,24 @@ export interface HubSpotPort {
   readonly usingOptOutFallback: boolean;
 }
 
+/** A HubSpot contact as a batch read by email returns it. */
+export interface HubSpotContactRead {
+  /** The canonical address the contact was found by. */
+  email: string;
+  hubspotId: string;
+  /** Property internal name → value as HubSpot holds it; unset properties are absent. */
+  properties: Record<string, string>;
+}
+
+/** Reads only (verify, doctor): what HubSpot holds, without writing anything. */
+export interface HubSpotReadPort {
+  /** Contacts by email (batches of ≤100); addresses without a contact are absent from the map. */
+  readContacts(emails: string[], properties: string[]): Promise<Map<string, HubSpotContactRead>>;
+  readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
+  /** The id of the subscription type consent is written to (HUBSPOT_SUBSCRIPTION_ID or looked up by name). */
+  subscriptionId(): Promise<string>;
+}
+
 // ---------- Mailchimp (source) ----------
 
 export const MAILCHIMP_STATUSES = [

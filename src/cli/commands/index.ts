@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuthCommand } from './auth.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { registerKeygenCommand } from './keygen.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerDashboardCommand(program);
   registerSandboxCommand(program);
   registerDemoCommand(program);
+  registerDoctorCommand(program);
 }

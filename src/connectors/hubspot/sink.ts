@@ -12,6 +12,7 @@ import type {
   ContactWrite,
   EmailChange,
   HubSpotPort,
+  HubSpotReadPort,
   SubscribeInput,
 } from '../../core/ports.ts';
 import type { RetryOptions } from '../../http/retry.ts';
@@ -19,6 +20,7 @@ import { SharedRateLimiter } from '../../lib/redis-limits.ts';
 import { createHubSpotTransport, hubSpotClient, type HubSpotLimiter } from './client.ts';
 import { readConsent } from './consent.ts';
 import { upsertContacts } from './contacts.ts';
+import { readContactsByEmail } from './contacts-read.ts';
 import { changeEmails } from './email-changes.ts';
 import { ensureProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
@@ -42,7 +44,7 @@ export interface HubSpotSinkDeps {
   versions?: Partial<HubSpotApiVersions>;
 }
 
-export type HubSpotSink = HubSpotPort & { subscriptionId(): Promise<string> };
+export type HubSpotSink = HubSpotPort & HubSpotReadPort;
 
 /**
  * Our window and HubSpot's never line up exactly (a request is counted when we send it, and by HubSpot when it
@@ -128,6 +130,8 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
     subscribe: async (inputs: SubscribeInput[]) =>
       subscribe(preferences, await subscriptionType.subscriptionId(), inputs),
     subscriptionId: () => subscriptionType.subscriptionId(),
+    readContacts: (emails: string[], properties: string[]) =>
+      readContactsByEmail({ transport, paths }, emails, properties),
     get usingOptOutFallback() {
       return batchRefusals(cacheKey).optOut;
     },
