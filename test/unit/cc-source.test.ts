@@ -52,7 +52,13 @@ function fakeTokens(tokens: string[] = ['token-1', 'token-2', 'token-3']) {
 }
 
 function source(
-  options: { tokens?: CcTokenProvider; waits?: number[]; events?: ApiCallEvent[]; retries?: number } = {},
+  options: {
+    tokens?: CcTokenProvider;
+    waits?: number[];
+    events?: ApiCallEvent[];
+    retries?: number;
+    rateLimitWaits?: number;
+  } = {},
 ) {
   const waits = options.waits ?? [];
   return createConstantContactSource(config, {
@@ -64,6 +70,7 @@ function source(
     observe: (e) => options.events?.push(e),
     retry: {
       retries: options.retries ?? 2,
+      maxRateLimitWaits: options.rateLimitWaits ?? 0,
       minTimeoutMs: 1,
       maxTimeoutMs: 2,
       sleep: (ms) => {
@@ -154,7 +161,20 @@ describe('Constant Contact contactPage', () => {
     );
   });
 
-  it('waits out a throttled 429 and carries on', async () => {
+  it('hands a throttled 429 to the queue at once by default', async () => {
+    const waits: number[] = [];
+    nock(HOST)
+      .get('/v3/contacts')
+      .query(true)
+      .reply(429, { error_key: 'throttled', error_message: 'Too Many Requests' }, json);
+    const err = await source({ waits })
+      .contactPage({ cursor: null })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(waits).toEqual([]);
+  });
+
+  it('waits out a throttled 429 in-process when allowed, and carries on', async () => {
     const waits: number[] = [];
     nock(HOST)
       .get('/v3/contacts')
@@ -163,7 +183,7 @@ describe('Constant Contact contactPage', () => {
       .get('/v3/contacts')
       .query(true)
       .reply(200, { contacts: [{ contact_id: 'a' }] }, json);
-    const page = await source({ waits }).contactPage({ cursor: null });
+    const page = await source({ waits, rateLimitWaits: 1 }).contactPage({ cursor: null });
     expect(page.contacts).toHaveLength(1);
     expect(waits).toEqual([1000]);
   });

@@ -5,6 +5,7 @@ import {
   AuthError,
   MalformedResponseError,
   QuotaExhaustedError,
+  RateLimitedError,
   TransientError,
 } from '../../src/errors/index.ts';
 import { fakeLimiter, testSink } from './hubspot-fixtures.ts';
@@ -69,8 +70,33 @@ describe('HubSpot transport (through upsertContacts)', () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it('waits out a ten-secondly 429 without counting it as a failure', async () => {
-    const t = testSink({ deps: {} });
+  it('hands a ten-secondly 429 to the queue at once by default: no worker slot held, one request', async () => {
+    const t = testSink();
+    const scope = nock(t.baseUrl)
+      .post(UPSERT)
+      .reply(429, { status: 'error', policyName: 'TEN_SECONDLY_ROLLING' });
+    const err = await t.sink.upsertContacts(jane).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(scope.isDone()).toBe(true);
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('waits out ten-secondly 429s in-process when allowed, without counting them as failures', async () => {
+    const sleeps: number[] = [];
+    const t = testSink({
+      deps: {
+        retry: {
+          retries: 2,
+          minTimeoutMs: 1,
+          maxTimeoutMs: 1,
+          maxRateLimitWaits: 4,
+          sleep: (ms) => {
+            sleeps.push(ms);
+            return Promise.resolve();
+          },
+        },
+      },
+    });
     const limited = {
       status: 'error',
       message: 'You have reached your ten_secondly_rolling limit.',
@@ -83,7 +109,7 @@ describe('HubSpot transport (through upsertContacts)', () => {
     const [result] = await t.sink.upsertContacts(jane);
     expect(result?.ok).toBe(true);
     expect(scope.isDone()).toBe(true);
-    expect(t.sleeps).toEqual([2_000, 2_000, 2_000, 2_000]);
+    expect(sleeps).toEqual([2_000, 2_000, 2_000, 2_000]);
   });
 
   it('turns a DAILY 429 into QuotaExhaustedError at once, paused until the reset the usage endpoint reports', async () => {

@@ -319,8 +319,22 @@ describe('Mailchimp source: errors', () => {
     expect(await rejection(source.listAudiences())).toBeInstanceOf(AuthError);
   });
 
-  it('429 → RateLimitedError waited out by callWithRetry, then success', async () => {
-    const { source, events, rateLimited } = setup();
+  it('429 → RateLimitedError handed to the queue at once by default (no worker slot held)', async () => {
+    const { source, events } = setup();
+    nock(BASE)
+      .get(membersPath.replace('/3.0', ''))
+      .query(true)
+      .reply(
+        429,
+        problem(429, 'Too Many Requests', 'You have exceeded the limit of 10 simultaneous connections.'),
+      );
+    const err = await rejection(source.memberPage(pageParams));
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(events.map((e) => e.status)).toEqual([429]);
+  });
+
+  it('429 → RateLimitedError waited out in-process when allowed, then success', async () => {
+    const { source, events, rateLimited } = setup({ retry: { maxRateLimitWaits: 1 } });
     const scope = nock(BASE)
       .get(membersPath.replace('/3.0', ''))
       .query(true)
@@ -343,7 +357,7 @@ describe('Mailchimp source: errors', () => {
   });
 
   it('403 without a JSON body is throttling → rate-limited, then success', async () => {
-    const { source, rateLimited } = setup();
+    const { source, rateLimited } = setup({ retry: { maxRateLimitWaits: 1 } });
     const scope = nock(BASE)
       .get('/lists/aud1')
       .query(true)
@@ -357,18 +371,21 @@ describe('Mailchimp source: errors', () => {
   });
 
   it('403s without a problem body (a proxy page) stop with a clear message after a few waits', async () => {
-    const { source, rateLimited, events } = setup();
+    const { source, events } = setup();
     nock(BASE)
       .get('/lists/aud1')
       .query(true)
       .times(10)
       .reply(403, '<html><body>Access denied</body></html>', { 'Content-Type': 'text/html' });
+    // Each wait is the queue's (the job comes back after it); the count spans calls of the process.
+    for (let wait = 0; wait < 3; wait++) {
+      expect(await rejection(source.getAudience('aud1'))).toBeInstanceOf(RateLimitedError);
+    }
     const err = await rejection(source.getAudience('aud1'));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(
       /403 without an error body 4 times in a row.*GET \/lists\/\{list_id\}.*proxy/,
     );
-    expect(rateLimited).toHaveLength(3);
     expect(events).toHaveLength(4);
   });
 

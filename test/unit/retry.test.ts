@@ -5,7 +5,7 @@ import {
   RateLimitedError,
   TransientError,
 } from '../../src/errors/index.ts';
-import { callWithRetry } from '../../src/http/retry.ts';
+import { callWithRetry, DEFAULT_RETRY, queueBackoffMs } from '../../src/http/retry.ts';
 
 const noSleep = async () => undefined;
 
@@ -47,7 +47,12 @@ describe('callWithRetry', () => {
         if (calls <= 3) throw new RateLimitedError('429', 'hubspot', 10_000);
         return calls;
       },
-      { retries: 0, sleep: async (ms) => void waits.push(ms), onRateLimited: () => undefined },
+      {
+        retries: 0,
+        maxRateLimitWaits: 3,
+        sleep: async (ms) => void waits.push(ms),
+        onRateLimited: () => undefined,
+      },
     );
     expect(result).toBe(4);
     expect(waits).toEqual([10_000, 10_000, 10_000]);
@@ -84,5 +89,61 @@ describe('callWithRetry', () => {
       }),
     ).rejects.toBeInstanceOf(AuthError);
     expect(calls).toBe(1);
+  });
+
+  describe('the default policy (one place decides each error’s fate)', () => {
+    const blip = () => new TransientError('socket hang up', 'network_error');
+
+    it('sends a short network blip at most 3 times in all (2 retries)', async () => {
+      let calls = 0;
+      const err = await callWithRetry(
+        async () => {
+          calls++;
+          throw blip();
+        },
+        { minTimeoutMs: 1, maxTimeoutMs: 1, sleep: noSleep },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransientError);
+      expect(calls).toBe(1 + DEFAULT_RETRY.retries);
+      expect(DEFAULT_RETRY.retries).toBe(2);
+    });
+
+    it('hands a transient error that asks for a long wait (a 477’s Retry-After) to the queue at once', async () => {
+      let calls = 0;
+      const err = await callWithRetry(async () => {
+        calls++;
+        throw new TransientError('477', 'hubspot_migration', 60_000);
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransientError);
+      expect(calls).toBe(1);
+    });
+
+    it('hands a rate limit to the queue at once: no worker slot held waiting', async () => {
+      let calls = 0;
+      const err = await callWithRetry(async () => {
+        calls++;
+        throw new RateLimitedError('429', 'hubspot', 10_000);
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitedError);
+      expect(calls).toBe(1);
+    });
+  });
+
+  describe('queueBackoffMs (BullMQ backoffStrategy)', () => {
+    const mid = () => 0.5;
+    it('doubles from 2 s per attempt, at most a minute', () => {
+      expect([1, 2, 3, 6, 7, 12].map((n) => queueBackoffMs(n, new Error('x'), mid))).toEqual([
+        2_000, 4_000, 8_000, 60_000, 60_000, 60_000,
+      ]);
+    });
+
+    it('waits at least what the error asks for', () => {
+      expect(queueBackoffMs(1, new TransientError('477', 'hubspot_migration', 90_000), mid)).toBe(90_000);
+    });
+
+    it('spreads retries by ±20 %', () => {
+      expect(queueBackoffMs(1, null, () => 0)).toBe(1_600);
+      expect(queueBackoffMs(1, null, () => 0.999_999)).toBe(2_400);
+    });
   });
 });
