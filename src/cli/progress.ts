@@ -13,7 +13,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
       {
         stream,
         format:
-          '{bar} {percentage}% | {value}/{total} records | {created} created {updated} updated {optedOut} opted out {failed} failed | {rate}/s | ETA {eta_formatted}',
+          '{bar} {percentage}% | {phase} | {value}/{total} | {created} created {updated} updated {optedOut} opted out {failed} failed | {rate}/s | ETA {eta_formatted}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
@@ -22,14 +22,18 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
     return {
       tick(s: RunSnapshot) {
         const p = progressOf(s);
-        const payload = { ...s.counts, rate: p.rate.toFixed(1) };
-        const total = Math.max(p.total ?? p.done, p.done, 1);
+        // The subscribe phase has its own bar: subscriptions settled of those queued.
+        const [value, of, phase] = p.subscribe
+          ? [p.subscribe.done, p.subscribe.total, 'subscriptions']
+          : [p.done, p.total ?? p.done, 'records'];
+        const payload = { ...s.counts, rate: p.rate.toFixed(1), phase: `${s.run.phase} ${phase}` };
+        const total = Math.max(of, value, 1);
         if (!started) {
-          bar.start(total, p.done, payload);
+          bar.start(total, value, payload);
           started = true;
         } else {
           bar.setTotal(total);
-          bar.update(p.done, payload);
+          bar.update(value, payload);
         }
       },
       stop() {

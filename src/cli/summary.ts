@@ -24,5 +24,17 @@ export function progressLine(s: RunSnapshot): string {
   const p = progressOf(s);
   const total = p.total === null ? '?' : String(p.total);
   const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds}s`;
-  return `[${s.run.id}] ${s.run.status}: ${p.done}/${total} records, ${s.counts.created} created, ${s.counts.updated} updated, ${s.counts.optedOut} opted out, ${s.counts.failed} failed, ${p.rate.toFixed(1)}/s${eta}`;
+  const phase = phaseText(s);
+  return `[${s.run.id}] ${s.run.status}${phase}: ${p.done}/${total} records, ${s.counts.created} created, ${s.counts.updated} updated, ${s.counts.optedOut} opted out, ${s.counts.failed} failed, ${p.rate.toFixed(1)}/s${eta}`;
+}
+
+/** " (subscribing 1200/30000)": where a running run is, so a finished read does not look like a finished run. */
+export function phaseText(s: RunSnapshot): string {
+  const p = progressOf(s);
+  if (s.run.phase === 'reading') return ' (reading and writing)';
+  if (s.run.phase === 'subscribing') {
+    return ` (subscribing ${p.subscribe?.done ?? 0}/${p.subscribe?.total ?? 0})`;
+  }
+  if (s.run.phase === 'finishing') return ' (finishing)';
+  return '';
 }

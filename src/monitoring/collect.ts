@@ -16,7 +16,14 @@ export const JOB_STATES = [
   'completed',
   'failed',
 ] as const;
-const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'completed', 'completed_with_errors', 'failed'];
+const RUN_STATUSES: RunStatus[] = [
+  'queued',
+  'running',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+];
 
 /** Runs looked at for the "runs by status" gauge (the run index keeps runs for the retention time). */
 const RECENT_RUNS = 200;

@@ -1,7 +1,7 @@
 import type { RunStore } from './store.ts';
 import type { RunCounts, RunInfo } from './types.ts';
 
-export const FINAL_STATUSES = ['completed', 'completed_with_errors', 'failed'] as const;
+export const FINAL_STATUSES = ['completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
 
 export function isFinished(run: RunInfo): boolean {
   return (FINAL_STATUSES as readonly string[]).includes(run.status);
@@ -11,13 +11,18 @@ export interface RunSnapshot {
   run: RunInfo;
   counts: RunCounts;
   breakdown: Record<string, number>;
+  /** Subscription candidates collected so far (they are written in the subscribe phase). */
+  candidates?: number;
 }
 
 export async function snapshot(store: RunStore, runId: string): Promise<RunSnapshot | null> {
   const run = await store.getRun(runId);
   if (!run) return null;
-  const { counts, breakdown } = await store.counts(runId);
-  return { run, counts, breakdown };
+  const [{ counts, breakdown }, candidates] = await Promise.all([
+    store.counts(runId),
+    store.subscribeCandidateCount(runId),
+  ]);
+  return { run, counts, breakdown, candidates };
 }
 
 /**
@@ -53,20 +58,51 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+export interface RunProgress {
+  phase: RunInfo['phase'];
+  /** Records read and written so far, of the total the sources announced. */
+  done: number;
+  total: number | null;
+  rate: number;
+  /** Until the run ends, the subscribe phase included. */
+  etaSeconds: number | null;
+  /** The subscribe phase's own progress (subscriptions settled of those queued), once it has begun. */
+  subscribe: { done: number; total: number; rate: number } | null;
+}
+
 /**
  * Records done, the rate per second over the run's duration, and an ETA when the total is known. A finished run
- * is measured until its finish time, so its rate stays what it was instead of falling as time passes.
+ * is measured until its finish time, so its rate stays what it was instead of falling as time passes. While
+ * records are read, the ETA adds the subscriptions the run is expected to write (the share of candidates so
+ * far, at the same rate); in the subscribe phase it is the subscriptions left at that phase's own rate.
  */
-export function progressOf(
-  s: RunSnapshot,
-  now = Date.now(),
-): { done: number; total: number | null; rate: number; etaSeconds: number | null } {
+export function progressOf(s: RunSnapshot, now = Date.now()): RunProgress {
   const done = s.counts.read;
   const started = s.run.startedAt ? Date.parse(s.run.startedAt) : now;
   const ended = s.run.finishedAt ? Date.parse(s.run.finishedAt) : now;
   const seconds = Math.max(1, (ended - started) / 1000);
   const rate = done / seconds;
   const total = s.run.total;
-  const etaSeconds = total !== null && rate > 0 && total > done ? Math.round((total - done) / rate) : null;
-  return { done, total, rate, etaSeconds };
+  const phase = s.run.phase;
+  const sub = s.run.subscribe;
+  if (phase === 'subscribing' || (sub.startedAt && phase !== 'reading')) {
+    const subSeconds = Math.max(1, (ended - Date.parse(sub.startedAt ?? new Date(now).toISOString())) / 1000);
+    const subRate = sub.done / subSeconds;
+    const left = Math.max(0, sub.total - sub.done);
+    const eta = phase === 'subscribing' && subRate > 0 && left > 0 ? Math.round(left / subRate) : null;
+    return {
+      phase,
+      done,
+      total,
+      rate,
+      etaSeconds: eta,
+      subscribe: { done: sub.done, total: sub.total, rate: subRate },
+    };
+  }
+  let etaSeconds: number | null = null;
+  if (total !== null && rate > 0 && total > done) {
+    const expectedSubscriptions = done > 0 ? ((s.candidates ?? 0) * total) / done : 0;
+    etaSeconds = Math.round((total - done + expectedSubscriptions) / rate);
+  }
+  return { phase, done, total, rate, etaSeconds, subscribe: null };
 }

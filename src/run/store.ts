@@ -13,6 +13,7 @@ import {
   type RunCounts,
   type RunInfo,
   type RunOptions,
+  type RunPhase,
   type RunStatus,
 } from './types.ts';
 
@@ -71,6 +72,13 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
     error: raw.error || null,
     notices: JSON.parse(raw.notices ?? '[]') as string[],
     retryOf: raw.retryOf || null,
+    phase: (raw.phase ?? 'queued') as RunPhase,
+    subscribe: {
+      total: Number(raw.subscribeTotal ?? 0),
+      done: Number(raw.subscribeDone ?? 0),
+      startedAt: raw.subscribeStartedAt || null,
+    },
+    cancelRequested: raw.cancelRequested === '1',
   };
 }
 
@@ -143,12 +151,41 @@ export class RunStore {
 
   async markStarted(runId: string): Promise<void> {
     await this.redis.hsetnx(this.keys(runId).info, 'startedAt', new Date().toISOString());
-    await this.redis.hset(this.keys(runId).info, 'status', 'running');
+    await this.redis.hset(this.keys(runId).info, { status: 'running', phase: 'reading' });
+  }
+
+  async setPhase(runId: string, phase: RunPhase): Promise<void> {
+    await this.redis.hset(this.keys(runId).info, 'phase', phase);
+  }
+
+  /** The subscribe phase began with this many subscriptions queued. */
+  async startSubscribing(runId: string, total: number): Promise<void> {
+    await this.redis.hset(this.keys(runId).info, {
+      phase: 'subscribing',
+      subscribeTotal: String(total),
+      subscribeStartedAt: new Date().toISOString(),
+    });
+  }
+
+  async addSubscribeSettled(runId: string, count: number): Promise<void> {
+    if (count > 0) await this.redis.hincrby(this.keys(runId).info, 'subscribeDone', count);
+  }
+
+  /** Asks a queued or running run to stop; answers the run as it is now (null when it does not exist). */
+  async requestCancel(runId: string): Promise<RunInfo | null> {
+    const run = await this.getRun(runId);
+    if (run && !run.finishedAt) await this.redis.hset(this.keys(runId).info, 'cancelRequested', '1');
+    return this.getRun(runId);
+  }
+
+  async isCancelRequested(runId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys(runId).info, 'cancelRequested')) === '1';
   }
 
   async finish(runId: string, status: RunStatus, error?: string): Promise<void> {
     await this.redis.hset(this.keys(runId).info, {
       status,
+      phase: 'done',
       finishedAt: new Date().toISOString(),
       ...(error ? { error } : {}),
     });
@@ -282,6 +319,10 @@ export class RunStore {
     const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
     await this.redis.eval(ADD_CANDIDATE, 1, this.keys(runId).subscribe, ...args);
     await this.expiring(this.keys(runId).subscribe);
+  }
+
+  async subscribeCandidateCount(runId: string): Promise<number> {
+    return this.redis.hlen(this.keys(runId).subscribe);
   }
 
   async *scanSubscribeCandidates(runId: string): AsyncGenerator<SubscribeCandidate[]> {

@@ -1,7 +1,10 @@
 import type { ConsentOutcome, RecordOutcome, SourceContact, SourceName } from '../core/contact.ts';
 
 export type RunKind = 'migrate' | 'sync' | 'retry';
-export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+
+/** Where a run is: reading and writing records, then subscribing, then finishing. */
+export type RunPhase = 'queued' | 'reading' | 'subscribing' | 'finishing' | 'done';
 
 export interface RunOptions {
   sources: SourceName[];
@@ -30,6 +33,11 @@ export interface RunInfo {
   /** Notes for the summary, e.g. that opt-outs used the per-address fallback. */
   notices: string[];
   retryOf: string | null;
+  phase: RunPhase;
+  /** The subscribe phase's own progress: subscriptions queued, settled so far, and when it began. */
+  subscribe: { total: number; done: number; startedAt: string | null };
+  /** `esp-sync cancel` asked the run to stop: it reads and subscribes no more and ends `cancelled`. */
+  cancelRequested: boolean;
 }
 
 export const COUNT_NAMES = [

@@ -29,6 +29,8 @@ export async function processCcPage(ctx: WorkerContext, job: Job<CcPageData>, to
   const data = job.data;
   const run = await ctx.store.getRun(data.runId);
   if (!run) throw new Error(`Run ${data.runId} does not exist (expired or removed).`);
+  // A cancelled run reads no further page (what is already queued for HubSpot still settles).
+  if (run.cancelRequested) return;
   const stored = await ctx.store.getContext<StoredDefinitions>(data.runId, 'constant-contact');
   if (!stored) throw new Error(`Run ${data.runId} has no Constant Contact context.`);
 

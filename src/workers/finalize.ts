@@ -20,6 +20,7 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   const { runId } = job.data;
   const run = await ctx.store.getRun(runId);
   if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
+  await ctx.store.setPhase(runId, 'finishing');
   if (run.kind === 'retry') await settleRetriedRun(ctx, run);
   const { counts } = await ctx.store.counts(runId);
   // Every record read must have its outcome: jobs removed by hand (an emptied queue) fail the run, and its
@@ -32,15 +33,20 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
       `${lost} record(s) read have no outcome: their jobs were removed from the queues (by hand?). Nothing was lost for good: run the migration or sync again.`,
     );
   }
-  // A run a stopping error already failed stays failed, and its watermarks stay where they were.
+  // A run a stopping error already failed stays failed, and its watermarks stay where they were; so do a
+  // cancelled run's (it did not read everything).
   const status: RunStatus =
     run.status === 'failed' || lost > 0
       ? 'failed'
-      : counts.failed > 0
-        ? 'completed_with_errors'
-        : 'completed';
+      : run.cancelRequested
+        ? 'cancelled'
+        : counts.failed > 0
+          ? 'completed_with_errors'
+          : 'completed';
   // Watermarks and the source lock first: whoever sees the run finished may start the next one at once.
-  if (run.kind !== 'retry' && status !== 'failed') await advanceWatermarks(ctx, runId);
+  if (run.kind !== 'retry' && status !== 'failed' && status !== 'cancelled') {
+    await advanceWatermarks(ctx, runId);
+  }
   await releaseRun(ctx.store, run);
   if (status !== 'failed') await ctx.store.finish(runId, status);
   await ctx.runFinished(runId);

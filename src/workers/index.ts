@@ -8,6 +8,7 @@ import {
   errorMessage,
 } from '../errors/index.ts';
 import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
+import { isFinished } from '../run/follow.ts';
 import { processCcPage } from './cc-page.ts';
 import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
@@ -98,7 +99,7 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
 async function failRun(ctx: WorkerContext, runId: string, message: string): Promise<void> {
   const run = await ctx.store.getRun(runId);
   if (!run) return;
-  if (!['failed', 'completed', 'completed_with_errors'].includes(run.status)) {
+  if (!isFinished(run)) {
     await ctx.store.finish(runId, 'failed', message);
     await ctx.runFinished(runId);
   }

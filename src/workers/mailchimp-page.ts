@@ -21,6 +21,8 @@ export async function processMailchimpPage(
   const data = job.data;
   const run = await ctx.store.getRun(data.runId);
   if (!run) throw new Error(`Run ${data.runId} does not exist (expired or removed).`);
+  // A cancelled run reads no further page (what is already queued for HubSpot still settles).
+  if (run.cancelRequested) return;
   const context = await ctx.store.getContext<{
     audience: MailchimpAudience;
     mergeFields: MailchimpMergeField[];

@@ -38,9 +38,11 @@ export async function processReadPhase(
     const run = await ctx.store.getRun(runId);
     if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
-    // Opt-outs earlier runs could not get confirmed go first, in every run.
+    // Opt-outs earlier runs could not get confirmed go first, in every run (a cancelled one too).
     await enqueuePendingOptOuts(ctx, run.id, parent);
-    if (run.kind === 'retry') {
+    if (run.cancelRequested) {
+      await ctx.store.addNotice(run.id, 'Cancelled before any source was read.');
+    } else if (run.kind === 'retry') {
       await enqueueRetryBatches(ctx, run, parent);
     } else {
       if (run.sources.includes('mailchimp')) await planMailchimp(ctx, run, parent);

@@ -13,3 +13,11 @@ export async function reportRunProgress(ctx: WorkerContext, runId: string): Prom
   const job = await Job.fromId(ctx.queues.byName[QUEUE_NAMES.runs], jobId(runId, 'read'));
   await job?.updateProgress(Math.min(100, Math.floor((100 * counts.read) / run.total)));
 }
+
+/** The same for the subscribe phase's job: subscriptions settled out of those queued. */
+export async function reportSubscribeProgress(ctx: WorkerContext, runId: string): Promise<void> {
+  const run = await ctx.store.getRun(runId);
+  if (!run || run.subscribe.total === 0) return;
+  const job = await Job.fromId(ctx.queues.byName[QUEUE_NAMES.runs], jobId(runId, 'subscribe'));
+  await job?.updateProgress(Math.min(100, Math.floor((100 * run.subscribe.done) / run.subscribe.total)));
+}

@@ -8,7 +8,8 @@ import type { SubscribeBatchData } from '../queue/queues.ts';
 import { isLastAttempt } from './attempts.ts';
 import type { WorkerContext } from './context.ts';
 import { writeOptOuts } from './opt-outs.ts';
-import { settle, splitVetoed, VETOED, type Verdict } from './subscribe-settle.ts';
+import { reportSubscribeProgress } from './run-progress.ts';
+import { CANCELLED, settle, splitVetoed, VETOED, type Verdict } from './subscribe-settle.ts';
 
 const candidateSchema = z.object({
   runId: z.string().optional(),
@@ -27,6 +28,11 @@ const batchSchema = z.object({ runId: z.string().min(1), candidates: z.array(can
  */
 export async function processSubscribeBatch(ctx: WorkerContext, job: Job<SubscribeBatchData>): Promise<void> {
   const data = await ownCandidates(ctx, job);
+  if (await ctx.store.isCancelRequested(data.runId)) {
+    await settle(ctx, data.runId, data.candidates, () => ({ consent: null, waits: true, note: CANCELLED }));
+    await ctx.store.addSubscribeSettled(data.runId, data.candidates.length);
+    return;
+  }
   try {
     await ctx.addressLocks.withLocks(
       data.candidates.map((c) => c.email),
@@ -42,6 +48,8 @@ export async function processSubscribeBatch(ctx: WorkerContext, job: Job<Subscri
     }));
     if (stop) throw err;
   }
+  await ctx.store.addSubscribeSettled(data.runId, data.candidates.length);
+  await reportSubscribeProgress(ctx, data.runId);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DeadLetter, RecordRow } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 
 export const VETOED = 'not subscribed: another record of this person holds no consent or an opt-out';
+export const CANCELLED = 'not subscribed: the run was cancelled (the next run reads this record again)';
 
 export type Verdict = {
   consent: RecordRow['consent'];

@@ -4,7 +4,7 @@ import type { SubscribeCandidate } from '../core/consent.ts';
 import { jobId, QUEUE_NAMES, type PhaseJobData, type SubscribeBatchData } from '../queue/queues.ts';
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
-import { settle, splitVetoed, VETOED } from './subscribe-settle.ts';
+import { CANCELLED, settle, splitVetoed, VETOED } from './subscribe-settle.ts';
 
 /**
  * What must have been read once before any subscription is written: every Mailchimp audience of the account
@@ -39,12 +39,15 @@ export async function processSubscribePhase(
   if (job.data.step !== 'waiting') {
     const run = await ctx.store.getRun(runId);
     if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
-    if (run.kind !== 'retry') {
+    await ctx.store.setPhase(runId, 'subscribing');
+    // A cancelled run may not have read everything it planned to.
+    if (run.kind !== 'retry' && !run.cancelRequested) {
       await ctx.ledger.markRead((await ctx.store.getContext<string[]>(runId, 'readScopes')) ?? []);
     }
     const read = await ctx.ledger.readScopes();
     const unread = (await configuredScopes(ctx, runId)).filter((s) => !read.has(s));
-    if (unread.length > 0) await holdCandidates(ctx, runId, unread);
+    if (run.cancelRequested) await dropCandidates(ctx, runId);
+    else if (unread.length > 0) await holdCandidates(ctx, runId, unread);
     else await queueSubscribeBatches(ctx, job);
     await job.updateData({ ...job.data, step: 'waiting' });
   }
@@ -56,7 +59,16 @@ function describeScopes(scopes: string[]): string {
   return scopes.length > 3 ? `${shown.join(', ')} and ${scopes.length - 3} more` : shown.join(' and ');
 }
 
+/** A cancelled run subscribes no one; its rows say so (the next run reads those records again). */
+async function dropCandidates(ctx: WorkerContext, runId: string): Promise<void> {
+  await ctx.store.startSubscribing(runId, 0);
+  for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) {
+    await settle(ctx, runId, chunk, () => ({ consent: null, waits: true, note: CANCELLED }));
+  }
+}
+
 async function holdCandidates(ctx: WorkerContext, runId: string, unread: string[]): Promise<void> {
+  await ctx.store.startSubscribing(runId, 0);
   let held = 0;
   const what = describeScopes(unread);
   for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) {
@@ -88,9 +100,11 @@ async function queueSubscribeBatches(ctx: WorkerContext, job: Job<PhaseJobData>)
   const parent = { id: job.id!, queue: job.queueQualifiedName };
   const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
   const pending: SubscribeCandidate[] = [];
+  let queued = 0;
   const flush = async (all: boolean) => {
     while (pending.length >= HUBSPOT_BATCH_SIZE || (all && pending.length > 0)) {
       const candidates = pending.splice(0, HUBSPOT_BATCH_SIZE);
+      queued += candidates.length;
       const digest = createHash('sha256')
         .update(JSON.stringify(candidates.map((c) => [c.runId ?? '', c.email, c.keys])))
         .digest('hex')
@@ -112,4 +126,5 @@ async function queueSubscribeBatches(ctx: WorkerContext, job: Job<PhaseJobData>)
   for await (const chunk of ctx.store.scanSubscribeCandidates(runId)) await take(chunk);
   for await (const chunk of ctx.ledger.scanHeld()) await take(chunk);
   await flush(true);
+  await ctx.store.startSubscribing(runId, queued);
 }

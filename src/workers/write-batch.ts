@@ -39,17 +39,18 @@ export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchD
   const run = await ctx.store.getRun(job.data.runId);
   if (!run) throw new UnrecoverableError(`Run ${job.data.runId} does not exist (expired or removed).`);
   await verifyRecords(ctx, run.id, job.data.records, job.data.signature);
+  const data = run.cancelRequested ? await keepOnlyOptOuts(ctx, job.data) : job.data;
   try {
-    await writeBatch(ctx, run, job.data);
+    await writeBatch(ctx, run, data);
   } catch (err) {
     // Credentials or configuration refused: the run stops, and these records say why (retry-failed later).
     if (err instanceof AuthError || err instanceof ConfigError) {
-      await failWholeBatch(ctx, job.data, errorMessage(err));
+      await failWholeBatch(ctx, data, errorMessage(err));
       throw err;
     }
     // A batch that still fails transiently on its last attempt fails its records (retryable later), not the run.
     if (!(err instanceof TransientError) || !isLastAttempt(job)) throw err;
-    await failWholeBatch(ctx, job.data, `HubSpot kept failing: ${errorMessage(err)}`);
+    await failWholeBatch(ctx, data, `HubSpot kept failing: ${errorMessage(err)}`);
   }
 }
 
@@ -230,6 +231,22 @@ function settleRecord(
     return { outcome: 'failed', consent: null, reason: why };
   }
   return base;
+}
+
+export const CANCELLED_WRITE = 'not written: the run was cancelled (the next run reads this record again)';
+
+/**
+ * A cancelled run still writes the opt-outs it has queued (whole records: no record is half-written); every
+ * other record of the batch ends skipped.
+ */
+async function keepOnlyOptOuts(ctx: WorkerContext, data: WriteBatchData): Promise<WriteBatchData> {
+  const optOuts = data.records.filter((r) => r.consent.state === 'optOut');
+  const rest = data.records.filter((r) => r.consent.state !== 'optOut');
+  await ctx.store.recordRows(
+    data.runId,
+    rest.map((r) => row(r, { outcome: 'skipped', reason: CANCELLED_WRITE })),
+  );
+  return { ...data, records: optOuts };
 }
 
 async function failWholeBatch(ctx: WorkerContext, data: WriteBatchData, reason: string): Promise<void> {

@@ -34,6 +34,9 @@ function run(status: RunInfo['status'], extra: Partial<RunInfo> = {}): RunInfo {
     error: null,
     notices: [],
     retryOf: null,
+    phase: 'done',
+    subscribe: { total: 0, done: 0, startedAt: null },
+    cancelRequested: false,
     ...extra,
   };
 }

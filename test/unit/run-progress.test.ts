@@ -18,6 +18,9 @@ function snapshotOf(status: RunStatus, read: number, times: Partial<RunInfo>): R
     error: null,
     notices: [],
     retryOf: null,
+    phase: 'done',
+    subscribe: { total: 0, done: 0, startedAt: null },
+    cancelRequested: false,
     ...times,
   };
   return { run, counts: { ...emptyCounts(), read }, breakdown: {} };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuthCommand } from './auth.ts';
+import { registerCancelCommand } from './cancel.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerDoctorCommand } from './doctor.ts';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerRunsCommand(program);
   registerReportCommand(program);
   registerRetryFailedCommand(program);
+  registerCancelCommand(program);
   registerAuthCommand(program);
   registerKeygenCommand(program);
   registerDashboardCommand(program);
