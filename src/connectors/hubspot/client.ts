@@ -111,7 +111,15 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
     const limit = `${max}/${interval}`;
     if (limit === announced.limit && Date.now() - announced.at < RELEARN_MS) return;
     announced = { limit, at: Date.now() };
-    await deps.limiter.learn(max, interval);
+    await bestEffort(() => deps.limiter.learn?.(max, interval), 'learn the HubSpot rate budget');
+  };
+  // Adjusting the budget helps; failing to (Redis away for a moment) must not fail the call that was answered.
+  const bestEffort = async (adjust: () => Promise<void> | undefined, what: string) => {
+    try {
+      await adjust();
+    } catch (err) {
+      deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `Could not ${what}`);
+    }
   };
 
   /**
@@ -182,7 +190,9 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
     await learnBudget(answer.headers);
     if (answer.status === 429) {
       const policy = rejectionFrom(429, answer.text).body?.policyName?.toUpperCase();
-      if (policy === 'TEN_SECONDLY_ROLLING') await deps.limiter.lower?.();
+      if (policy === 'TEN_SECONDLY_ROLLING') {
+        await bestEffort(() => deps.limiter.lower?.(), 'lower the HubSpot rate budget');
+      }
     }
 
     if (req.passThrough?.includes(answer.status)) {
