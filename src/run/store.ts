@@ -256,6 +256,13 @@ export class RunStore {
     await this.expiring(this.keys(runId).dead);
   }
 
+  /** Which of these records have a dead letter (retry-failed can write them again). */
+  async deadLetterKeys(runId: string, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const present = await this.redis.hmget(this.keys(runId).dead, ...keys);
+    return new Set(keys.filter((_, i) => present[i] !== null));
+  }
+
   async removeDeadLetters(runId: string, keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.hdel(this.keys(runId).dead, ...keys);
   }
