@@ -8,6 +8,7 @@ import type {
   CcDefinitions,
   ConstantContactPort,
 } from '../../core/ports.ts';
+import { ConfigError } from '../../errors/index.ts';
 import type { RetryOptions } from '../../http/retry.ts';
 import { withoutNulls } from '../lenient.ts';
 import { createCcTokenProvider, type CcTokenProvider } from './auth.ts';
@@ -36,13 +37,15 @@ export interface ConstantContactSourceDeps {
   tokens?: CcTokenProvider;
 }
 
-/** A cursor that points at itself would page for ever: stop with an error a person can act on. */
-export class CcCursorLoopError extends Error {
+/**
+ * A cursor that points at itself would page for ever: stop the run with an error a person can act on (a
+ * ConfigError, so the queue does not retry the page).
+ */
+export class CcCursorLoopError extends ConfigError {
   constructor(endpoint: string) {
     super(
       `Constant Contact returned the same next-page link twice in a row for ${endpoint}; stopping instead of looping. Run again later; if it persists, report it to Constant Contact API support.`,
     );
-    this.name = 'CcCursorLoopError';
   }
 }
 
