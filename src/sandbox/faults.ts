@@ -29,6 +29,12 @@ export interface FaultSettings {
   migrationBurst?: number;
   /** The Retry-After of those 477s, in seconds; default 30. */
   migrationRetryAfterSeconds?: number;
+  /**
+   * The next N requests get a 403 HTML page without the vendor's error body, as a proxy or firewall in between
+   * sends (Mailchimp also sends a bare 403 when it throttles at high volume).
+   * https://mailchimp.com/developer/marketing/docs/fundamentals/#api-limits
+   */
+  forbiddenBurst?: number;
   /** Share (0–1) of requests whose socket is destroyed without a response. */
   resetRate?: number;
   /** Share (0–1) of requests answered only after slowMs; the handler runs first, so writes still happen. */
@@ -47,6 +53,7 @@ export interface FaultCounters {
   slow: number;
   locked: number;
   migrating: number;
+  forbidden: number;
 }
 
 export type FaultDecision =
@@ -54,6 +61,7 @@ export type FaultDecision =
   | { kind: 'reset' }
   | { kind: 'rateLimit'; policy: 'TEN_SECONDLY_ROLLING' | 'DAILY' }
   | { kind: 'locked' }
+  | { kind: 'forbidden' }
   | { kind: 'migrating'; retryAfterSeconds: number }
   | { kind: 'error'; status: 500 | 502 | 503 }
   | { kind: 'slow'; ms: number };
@@ -67,6 +75,7 @@ const zeroCounters = (): FaultCounters => ({
   slow: 0,
   locked: 0,
   migrating: 0,
+  forbidden: 0,
 });
 
 interface VendorFaults {
@@ -74,6 +83,7 @@ interface VendorFaults {
   burstLeft: number;
   lockedLeft: number;
   migrationLeft: number;
+  forbiddenLeft: number;
   rng: Prng;
   counters: FaultCounters;
 }
@@ -100,6 +110,7 @@ export class FaultInjector {
       burstLeft: 0,
       lockedLeft: 0,
       migrationLeft: 0,
+      forbiddenLeft: 0,
       rng: new Prng((this.seed ^ hashString(`faults:${v}`)) >>> 0),
       counters: zeroCounters(),
     });
@@ -120,6 +131,7 @@ export class FaultInjector {
       if (patch.rateLimitBurst !== undefined) s.burstLeft = patch.rateLimitBurst;
       if (patch.lockedBurst !== undefined) s.lockedLeft = patch.lockedBurst;
       if (patch.migrationBurst !== undefined) s.migrationLeft = patch.migrationBurst;
+      if (patch.forbiddenBurst !== undefined) s.forbiddenLeft = patch.forbiddenBurst;
     }
   }
 
@@ -130,6 +142,7 @@ export class FaultInjector {
       this.state[v].burstLeft = 0;
       this.state[v].lockedLeft = 0;
       this.state[v].migrationLeft = 0;
+      this.state[v].forbiddenLeft = 0;
     }
   }
 
@@ -161,6 +174,11 @@ export class FaultInjector {
       s.lockedLeft--;
       s.counters.locked++;
       return { kind: 'locked' };
+    }
+    if (s.forbiddenLeft > 0) {
+      s.forbiddenLeft--;
+      s.counters.forbidden++;
+      return { kind: 'forbidden' };
     }
     if (s.migrationLeft > 0) {
       s.migrationLeft--;

@@ -21,6 +21,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What a proxy or firewall in front of an API answers: a 403 page, none of the vendor's error body. */
+const PROXY_FORBIDDEN: SandboxResponse = {
+  status: 403,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body: '<html><head><title>403 Forbidden</title></head><body><h1>Access denied</h1></body></html>',
+};
+
 export function vendorFor(path: string): Vendor {
   if (path === '/3.0' || path.startsWith('/3.0/')) return 'mailchimp';
   if (path.startsWith('/v3/') || path === '/v3' || path.startsWith('/oauth2/')) return 'constantContact';
@@ -141,6 +148,7 @@ export async function startServer(parts: ServerParts, port: number, host: string
     let out: SandboxResponse;
     if (decision.kind === 'rateLimit') out = sim.tooManyRequests(decision.policy);
     else if (decision.kind === 'locked') out = sim.locked?.() ?? sim.serverError(503);
+    else if (decision.kind === 'forbidden') out = PROXY_FORBIDDEN;
     else if (decision.kind === 'migrating') {
       out = sim.migrating?.(decision.retryAfterSeconds) ?? sim.serverError(503);
     } else if (decision.kind === 'error') out = sim.serverError(decision.status);

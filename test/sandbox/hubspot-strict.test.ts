@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { createHubSpotSink, forgetKnownProperties } from '../../src/connectors/hubspot/index.ts';
+import { TransientError } from '../../src/errors/index.ts';
 import { captureLogger, fakeLimiter, fakeRedis, hubSpotConfig } from '../unit/hubspot-fixtures.ts';
 
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access */
@@ -95,6 +96,34 @@ describe('HubSpot simulator strictness', () => {
     const daily = await upsert('f@example.com');
     expect([daily.status, daily.body.policyName]).toEqual([429, 'DAILY']);
     expect((await upsert('f@example.com')).status).toBe(200);
+    sandbox.faults.clear();
+  });
+
+  it('the sink sends a 423 again after the lock and hands a 477 to the queue with its Retry-After', async () => {
+    const slept: number[] = [];
+    const s = createHubSpotSink(
+      hubSpotConfig(sandbox.url, { accessToken: sandbox.env.HUBSPOT_ACCESS_TOKEN! }),
+      {
+        redis: fakeRedis().redis,
+        keyPrefix: 'test',
+        timeoutMs: 5_000,
+        logger: captureLogger().logger,
+        limiter: fakeLimiter(),
+        retry: { minTimeoutMs: 1, maxTimeoutMs: 1, sleep: async (ms) => void slept.push(ms) },
+      },
+    );
+    sandbox.faults.set({ hubspot: { lockedBurst: 1 } });
+    const [written] = await s.upsertContacts([{ key: 'k', email: 'locked@example.com', properties: {} }]);
+    expect(written?.ok).toBe(true);
+    expect(slept).toEqual([2_500]);
+    const migratingBefore = sandbox.faults.counters().hubspot.migrating;
+    sandbox.faults.set({ hubspot: { migrationBurst: 1, migrationRetryAfterSeconds: 120 } });
+    const err = await s
+      .upsertContacts([{ key: 'k', email: 'locked@example.com', properties: {} }])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).waitMs).toBe(120_000);
+    expect(sandbox.faults.counters().hubspot.migrating).toBe(migratingBefore + 1);
     sandbox.faults.clear();
   });
 

@@ -1,11 +1,12 @@
 /**
  * Keyset paging of Mailchimp members through the real source against the sandbox, with since_last_changed
  * exclusive (the sandbox's default) and inclusive (Mailchimp documents neither): the chain of windows ends and
- * reads every member either way.
+ * reads every member either way. And a proxy's bare 403 stops the run instead of being waited on for ever.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildMailchimpSource } from '../../src/connectors/mailchimp/index.ts';
 import { createSdkListsApi } from '../../src/connectors/mailchimp/sdk.ts';
+import { ConfigError } from '../../src/errors/index.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import {
   mailchimpQuery,
@@ -85,4 +86,23 @@ describe('Mailchimp keyset paging against the sandbox', () => {
       expect(ids.size).toBe(subscribed().length);
     },
   );
+
+  it('stops with a clear message when a proxy answers 403 without Mailchimp’s error body, after a few waits', async () => {
+    const source = buildMailchimpSource({
+      lists: () =>
+        createSdkListsApi({
+          apiKey: sandbox.env.MAILCHIMP_API_KEY!,
+          baseUrl: `${sandbox.url}/3.0`,
+          timeoutMs: 5000,
+        }),
+      limiter: { run: (operation) => operation() },
+      retry: { maxRateLimitWaits: 10, sleep: () => Promise.resolve() },
+    });
+    sandbox.faults.set({ mailchimp: { forbiddenBurst: 100 } });
+    const err = await source.getAudience(listId).catch((e: unknown) => e);
+    sandbox.faults.clear();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/403 without an error body 4 times in a row/);
+    expect(sandbox.faults.counters().mailchimp.forbidden).toBe(4);
+  });
 });
