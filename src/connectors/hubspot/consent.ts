@@ -21,6 +21,7 @@ import {
   batchRefusals,
   CHANNEL_QUERY,
   normalizedUnique,
+  onBatchRefused,
   STATUS_BATCH_SIZE,
   type PreferencesDeps,
 } from './subscriptions.ts';
@@ -81,20 +82,7 @@ async function readBatch(
 }
 
 function batchRefused(deps: PreferencesDeps, rejection: HubSpotRejection, chunk: string[]): string[] {
-  if (rejection.status === 403) {
-    const refused = batchRefusals(deps.cacheKey);
-    if (!refused.read) {
-      refused.read = true;
-      deps.logger.warn(
-        'batch consent read refused (403: needs Marketing Hub Enterprise); reading one address at a time',
-      );
-    }
-  } else {
-    deps.logger.warn(
-      { status: rejection.status, message: rejection.message },
-      'HubSpot refused a batch consent read; reading those addresses one at a time',
-    );
-  }
+  onBatchRefused(deps, 'read', rejection);
   return chunk;
 }
 

@@ -18,6 +18,7 @@ import {
   batchRefusals,
   CHANNEL_QUERY,
   errorMentions,
+  onBatchRefused,
   STATUS_BATCH_SIZE,
   type PreferencesDeps,
 } from './subscriptions.ts';
@@ -74,20 +75,7 @@ async function unsubscribeBatch(
     passThrough: [403],
   });
   if (!reply.ok) {
-    if (reply.rejection.status === 403) {
-      const refused = batchRefusals(deps.cacheKey);
-      if (!refused.optOut) {
-        refused.optOut = true;
-        deps.logger.warn(
-          'batch opt-out refused (403: needs Marketing Hub Enterprise); using one call per address',
-        );
-      }
-    } else {
-      deps.logger.warn(
-        { status: reply.rejection.status, message: reply.rejection.message },
-        'HubSpot refused a batch opt-out; opting those addresses out one at a time',
-      );
-    }
+    onBatchRefused(deps, 'optOut', reply.rejection);
     return chunk;
   }
   const confirmed = new Set(reply.body.results.map((r) => norm(r.subscriberIdString)));
@@ -182,18 +170,11 @@ async function subscribeBatch(
     passThrough: [403],
   });
   if (!reply.ok) {
-    if (reply.rejection.status === 403) {
-      const refused = batchRefusals(deps.cacheKey);
-      if (!refused.subscribe) {
-        refused.subscribe = true;
-        deps.logger.warn(
-          'batch subscription write refused (403: needs Marketing Hub Enterprise); using one call per address',
-        );
-      }
+    // A whole-batch 400 usually means one bad address: one call each finds it.
+    if (reply.rejection.status === 403 || reply.rejection.status === 400) {
+      onBatchRefused(deps, 'subscribe', reply.rejection);
       return chunk;
     }
-    // A whole-batch 400 usually means one bad address: one call each finds it.
-    if (reply.rejection.status === 400) return chunk;
     for (const input of chunk) {
       results.set(norm(input.email), refusedOne(deps, reply.rejection, input.email, 'subscribe'));
     }

@@ -49,6 +49,37 @@ export function batchRefusals(cacheKey: string): BatchRefusals {
   return state;
 }
 
+const BATCH_WHAT: Record<keyof BatchRefusals, string> = {
+  read: 'batch consent read',
+  optOut: 'batch opt-out',
+  subscribe: 'batch subscription write',
+};
+
+/**
+ * The one decision for a batch call HubSpot refused: a 403 means the portal lacks Marketing Hub Enterprise, so
+ * this process switches that kind of call to one address at a time for good (said once); any other refusal
+ * sends only this chunk one by one. Callers then make the per-address calls.
+ * https://developers.hubspot.com/docs/api-reference/latest/communication-preferences/guide
+ */
+export function onBatchRefused(
+  deps: Pick<PreferencesDeps, 'cacheKey' | 'logger'>,
+  kind: keyof BatchRefusals,
+  rejection: { status: number; message: string },
+): void {
+  const refused = batchRefusals(deps.cacheKey);
+  if (rejection.status !== 403) {
+    deps.logger.warn(
+      { status: rejection.status, message: rejection.message },
+      `HubSpot refused a ${BATCH_WHAT[kind]}; sending those addresses one at a time`,
+    );
+  } else if (!refused[kind]) {
+    refused[kind] = true;
+    deps.logger.warn(
+      `${BATCH_WHAT[kind]} refused (403: needs Marketing Hub Enterprise); using one call per address`,
+    );
+  }
+}
+
 /** Forgets the per-process switches (tests). */
 export function forgetBatchRefusals(): void {
   refusals.clear();
