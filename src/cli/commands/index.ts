@@ -13,6 +13,7 @@ import { registerSandboxCommand } from './sandbox.ts';
 import { registerScheduleCommand } from './schedule.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerSyncCommand } from './sync.ts';
+import { registerVerifyCommand } from './verify.ts';
 import { registerWorkerCommand } from './worker.ts';
 
 /** Every command of esp-sync; each file adds one command (or a group) to the program. */
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerSandboxCommand(program);
   registerDemoCommand(program);
   registerDoctorCommand(program);
+  registerVerifyCommand(program);
 }

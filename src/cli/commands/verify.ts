@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { createApp } from '../../app.ts';
+import type { SourceName } from '../../config/env.ts';
+import { ConfigError } from '../../errors/index.ts';
+import { fixDifferences } from '../../verify/fix.ts';
+import { fixText, verifyText } from '../../verify/format.ts';
+import { verify } from '../../verify/verify.ts';
+import { verifyDeps } from '../../verify/wiring.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { createProgressReporter } from '../progress.ts';
+import { collect, configFor, parseSources } from '../shared.ts';
+
+interface VerifyCommandOptions {
+  source?: string;
+  audience?: string[];
+  json?: boolean;
+  fix?: boolean;
+}
+
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description('Compare HubSpot with what the sources call for; exit 1 when an opt-out is missing')
+    .option('--source <source>', 'mailchimp, constant-contact or all (default: every configured source)')
+    .option('--audience <id>', 'Mailchimp audience id (repeatable; default: every audience)', collect, [])
+    .option('--json', 'print the report as JSON (with --fix: the report after the fix)')
+    .option('--fix', 'write the missing opt-outs, start a full migration for the rest, then verify again')
+    .action(async (opts: VerifyCommandOptions) => {
+      const config = configFor(opts.source ? parseSources(opts.source) : []);
+      const sources: SourceName[] = opts.source
+        ? parseSources(opts.source)
+        : [
+            ...(config.mailchimp ? (['mailchimp'] as const) : []),
+            ...(config.constantContact ? (['constant-contact'] as const) : []),
+          ];
+      if (sources.length === 0) {
+        throw new ConfigError(
+          'No source is configured: set MAILCHIMP_API_KEY or CONSTANT_CONTACT_CLIENT_ID and _CLIENT_SECRET.',
+        );
+      }
+      const scope = { sources, audiences: opts.audience ?? [] };
+      const app = await createApp(config);
+      const reporter = opts.fix ? createProgressReporter() : null;
+      try {
+        const deps = verifyDeps(app, {
+          progress: (message) => process.stderr.write(`verify: ${message}\n`),
+          ...(reporter ? { onRunTick: (s) => reporter.tick(s) } : {}),
+        });
+        let report = await verify(deps.verify, scope);
+        if (opts.fix && report.differences.length > 0) {
+          if (!opts.json) process.stdout.write(verifyText(report));
+          const fixed = await fixDifferences(deps.fix, report.differences, scope);
+          reporter?.stop();
+          if (!opts.json) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
+          report = await verify(deps.verify, scope);
+        }
+        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : verifyText(report));
+        process.exitCode = report.ok ? ExitCode.Ok : ExitCode.FinishedWithFailures;
+      } finally {
+        reporter?.stop();
+        await app.close();
+      }
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * `esp-sync verify --fix`: closes what verify found, opt-outs first.
+ * - Missing opt-outs are written at once through the sink's unsubscribeAll, under the same per-address locks
+ *   as the workers (an opt-out never interleaves with a read-then-subscribe of the same address). One HubSpot
+ *   does not confirm stays pending in the consent ledger, so every later run sends it again.
+ * - Missing contacts and differing properties are written by a normal run: a full migration of the verified
+ *   sources (the worker's rules for email changes, property owners and consent apply; a worker must be running).
+ * - "Subscribed without consent" is never changed: the tool does not unsubscribe anyone a person or HubSpot
+ *   subscribed.
+ */
+import type { SourceName } from '../core/contact.ts';
+import type { HubSpotPort } from '../core/ports.ts';
+import type { AddressLocks } from '../ledger/address-locks.ts';
+import type { ConsentLedger } from '../ledger/ledger.ts';
+import { chunked } from '../lib/chunked.ts';
+import type { Difference } from './compare.ts';
+
+/** Marks opt-outs verify --fix could not get confirmed in the ledger (where a run id goes otherwise). */
+export const FIX_MARK = 'verify --fix';
+
+export interface FixDeps {
+  hubspot: Pick<HubSpotPort, 'unsubscribeAll'>;
+  locks: Pick<AddressLocks, 'withLocks'>;
+  ledger: Pick<ConsentLedger, 'confirmOptOuts' | 'addPendingOptOuts'>;
+  /** Starts a full migration of these sources and follows it to its end; answers the run id and status. */
+  migrate: (sources: SourceName[], audiences: string[]) => Promise<{ runId: string; status: string }>;
+}
+
+export interface FixResult {
+  optOutsWritten: string[];
+  optOutsFailed: { email: string; reason: string }[];
+  /** The full migration started for missing contacts and differing properties, if any. */
+  run: { runId: string; status: string } | null;
+}
+
+export async function fixDifferences(
+  deps: FixDeps,
+  differences: Difference[],
+  scope: { sources: SourceName[]; audiences: string[] },
+): Promise<FixResult> {
+  const result: FixResult = { optOutsWritten: [], optOutsFailed: [], run: null };
+  const optOuts = new Map(
+    differences.filter((d) => d.kind === 'optOutMissing').map((d) => [d.email, d.keys] as const),
+  );
+  for (const emails of chunked([...optOuts.keys()], 100)) {
+    await deps.locks.withLocks(emails, async () => {
+      const answers = await deps.hubspot.unsubscribeAll(emails);
+      const written = answers.filter((a) => a.ok).map((a) => a.email);
+      await deps.ledger.confirmOptOuts(written);
+      result.optOutsWritten.push(...written);
+      const refused = answers.flatMap((a) => (a.ok ? [] : [{ email: a.email, reason: a.reason }]));
+      await deps.ledger.addPendingOptOuts(
+        refused.map((r) => ({
+          email: r.email,
+          keys: optOuts.get(r.email) ?? [],
+          runId: FIX_MARK,
+          lastError: r.reason,
+        })),
+      );
+      result.optOutsFailed.push(...refused);
+    });
+  }
+  if (differences.some((d) => d.kind === 'missingContact' || d.kind === 'propertiesDiffer')) {
+    result.run = await deps.migrate(scope.sources, scope.audiences);
+  }
+  return result;
+}

@@ -1,0 +1,56 @@
+import type { DifferenceKind } from './compare.ts';
+import { DIFFERENCE_KINDS, FAILING_KINDS } from './compare.ts';
+import type { FixResult } from './fix.ts';
+import type { VerifyReport } from './verify.ts';
+
+export const KIND_LABELS: Record<DifferenceKind, string> = {
+  optOutMissing: 'opt-out not applied',
+  consentUnreadable: 'consent unreadable',
+  subscribedWithoutConsent: 'subscribed without consent',
+  missingContact: 'missing contact',
+  propertiesDiffer: 'properties differ',
+};
+
+/** Shown per kind in the text table; the JSON report has every difference. */
+const SHOWN_PER_KIND = 50;
+
+/** The verify report as text: counts per kind, then one line per person (kind, email, what differs). */
+export function verifyText(report: VerifyReport): string {
+  const r = report.records;
+  const lines = [
+    `Verified ${r.read} source records (${r.contacts} mapped to ${report.people} people; ${r.skipped} skipped by policy, ` +
+      `${r.failed} failed mapping) against HubSpot.`,
+  ];
+  const width = Math.max(...DIFFERENCE_KINDS.map((k) => KIND_LABELS[k].length));
+  for (const kind of DIFFERENCE_KINDS) {
+    const flag = FAILING_KINDS.has(kind) && report.counts[kind] > 0 ? '  ← must be fixed' : '';
+    lines.push(`  ${KIND_LABELS[kind].padEnd(width)}  ${report.counts[kind]}${flag}`);
+  }
+  for (const kind of DIFFERENCE_KINDS) {
+    const found = report.differences.filter((d) => d.kind === kind);
+    for (const d of found.slice(0, SHOWN_PER_KIND)) {
+      lines.push(`${KIND_LABELS[kind].padEnd(width)}  ${d.email}  ${d.detail}  [${d.keys.join(' ')}]`);
+    }
+    if (found.length > SHOWN_PER_KIND) {
+      lines.push(
+        `${KIND_LABELS[kind].padEnd(width)}  … and ${found.length - SHOWN_PER_KIND} more (see --json)`,
+      );
+    }
+  }
+  lines.push(
+    report.ok
+      ? report.differences.length === 0
+        ? 'HubSpot agrees with the sources.'
+        : 'Every opt-out is in HubSpot; the differences above do not block (see --fix).'
+      : `${report.counts.optOutMissing + report.counts.consentUnreadable} opt-out(s) not proven in HubSpot: ` +
+          'run esp-sync verify --fix (or a migration) to write them.',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function fixText(fix: FixResult): string {
+  const lines = [`Opt-outs written: ${fix.optOutsWritten.length}`];
+  for (const f of fix.optOutsFailed) lines.push(`Opt-out refused for ${f.email}: ${f.reason} (kept pending)`);
+  if (fix.run) lines.push(`Full migration ${fix.run.runId} for contacts and properties: ${fix.run.status}`);
+  return `${lines.join('\n')}\n`;
+}

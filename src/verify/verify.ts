@@ -1,0 +1,126 @@
+/**
+ * `esp-sync verify`: reads the sources (the mapping and consent rules of a migration) and HubSpot (batch reads
+ * through the sink, so within the same shared rate limit as the workers), and lists every person whose HubSpot
+ * state differs from what the sources and the consent ledger call for. Memory stays flat: people are merged in
+ * a Redis hash while the sources are read, then compared with HubSpot 100 at a time.
+ */
+import type { Redis } from 'ioredis';
+import type { SourceName } from '../core/contact.ts';
+import type { HubSpotReadPort } from '../core/ports.ts';
+import type { ConsentLedger } from '../ledger/ledger.ts';
+import type { ConsentPolicy } from '../mapping/policy.ts';
+import {
+  compareOne,
+  DIFFERENCE_KINDS,
+  FAILING_KINDS,
+  type Difference,
+  type DifferenceKind,
+} from './compare.ts';
+import { PeopleStore } from './people-store.ts';
+import { readSources, type SourceCounts, type SourceReaders } from './read-sources.ts';
+
+/** HubSpot's batch reads take at most 100 inputs. */
+const HUBSPOT_CHUNK = 100;
+/** Progress lines at most this often (records or people). */
+const PROGRESS_EVERY = 5000;
+
+export interface VerifyDeps {
+  redis: Redis;
+  prefix: string;
+  hubspot: HubSpotReadPort;
+  readers: SourceReaders;
+  ledger: Pick<ConsentLedger, 'strictestConsent' | 'pendingOptOutsFor'>;
+  policy: ConsentPolicy;
+  /** Progress for big audiences (the CLI prints it on stderr). */
+  progress?: (message: string) => void;
+}
+
+export interface VerifyOptions {
+  sources: SourceName[];
+  audiences: string[];
+}
+
+export interface VerifyReport {
+  checkedAt: string;
+  sources: SourceName[];
+  audiences: string[];
+  records: SourceCounts;
+  /** People (distinct addresses) the sources call for. */
+  people: number;
+  counts: Record<DifferenceKind, number>;
+  /** True when no opt-out is missing or unprovable: what exit code 0 means. */
+  ok: boolean;
+  /** Most important kind first, then by email. */
+  differences: Difference[];
+}
+
+export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<VerifyReport> {
+  const checkedAt = new Date().toISOString();
+  const store = new PeopleStore(deps.redis, deps.prefix);
+  try {
+    let nextNote = PROGRESS_EVERY;
+    const records = await readSources(deps.readers, {
+      ...options,
+      policy: deps.policy,
+      onPage: (contacts) => store.add(contacts),
+      onProgress: (read) => {
+        if (read >= nextNote) {
+          deps.progress?.(`read ${read} source records`);
+          nextNote = read + PROGRESS_EVERY;
+        }
+      },
+    });
+    const people = await store.count();
+    deps.progress?.(`read ${records.read} source records (${people} people); comparing with HubSpot`);
+
+    const differences: Difference[] = [];
+    let compared = 0;
+    nextNote = PROGRESS_EVERY;
+    for await (const chunk of store.chunks(HUBSPOT_CHUNK)) {
+      const emails = chunk.map((p) => p.email);
+      const propertyNames = [...new Set(chunk.flatMap((p) => Object.keys(p.properties)))];
+      const [contacts, consent, ranks, pending] = [
+        await deps.hubspot.readContacts(emails, propertyNames),
+        await deps.hubspot.readConsent(emails),
+        await deps.ledger.strictestConsent(emails),
+        await deps.ledger.pendingOptOutsFor(emails),
+      ];
+      for (const person of chunk) {
+        const found = compareOne(person, {
+          contact: contacts.get(person.email),
+          consent: consent.get(person.email),
+          ledgerRank: ranks.get(person.email),
+        });
+        const waiting = pending.get(person.email);
+        for (const d of found) {
+          if (d.kind === 'optOutMissing' && waiting) {
+            d.detail += ` (pending in the consent ledger since ${waiting.since}; every run sends it again)`;
+          }
+          differences.push(d);
+        }
+      }
+      compared += chunk.length;
+      if (compared >= nextNote) {
+        deps.progress?.(`compared ${compared} of ${people} people`);
+        nextNote = compared + PROGRESS_EVERY;
+      }
+    }
+
+    const order = (k: DifferenceKind) => DIFFERENCE_KINDS.indexOf(k);
+    differences.sort((a, b) => order(a.kind) - order(b.kind) || a.email.localeCompare(b.email));
+    const counts = Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, 0])) as Record<DifferenceKind, number>;
+    for (const d of differences) counts[d.kind]++;
+    return {
+      checkedAt,
+      sources: options.sources,
+      audiences: options.audiences,
+      records,
+      people,
+      counts,
+      ok: differences.every((d) => !FAILING_KINDS.has(d.kind)),
+      differences,
+    };
+  } finally {
+    await store.drop();
+  }
+}

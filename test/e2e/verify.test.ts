@@ -1,0 +1,142 @@
+/**
+ * `esp-sync verify` against the sandbox: after a real migration of both sources it finds no difference and
+ * exits 0; an opt-out taken back directly in HubSpot is reported under "opt-out not applied" (exit 1) and
+ * `verify --fix` writes it again (with a full migration for a property changed in HubSpot), after which
+ * verify agrees.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { LocalStack } from '../../src/demo/local-stack.ts';
+import { generateDataset } from '../../src/sandbox/index.ts';
+import { verify, type VerifyReport } from '../../src/verify/verify.ts';
+import { verifyDeps } from '../../src/verify/wiring.ts';
+import { runCli } from './helpers/cli.ts';
+import { MARKETING, consentOf, hubspotCalls, WRITE_ROUTES } from './helpers/hubspot-state.ts';
+import { StackPool, rowsOf } from './helpers/stack.ts';
+
+const pool = new StackPool();
+let stack: LocalStack;
+let env: Record<string, string>;
+const SOURCES = ['mailchimp', 'constant-contact'] as const;
+
+const verifyHere = () => verify(verifyDeps(stack.app).verify, { sources: [...SOURCES], audiences: [] });
+const cli = (args: string[]) => runCli(['verify', ...args], env);
+
+/** What a HubSpot user can do in the portal: subscribe someone again, which takes back their opt-out (v4). */
+async function resubscribeInHubSpot(email: string): Promise<void> {
+  const response = await fetch(
+    `${stack.sandbox.url}/communication-preferences/v4/statuses/${encodeURIComponent(email)}`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.sandbox.env.HUBSPOT_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        subscriptionId: Number(MARKETING),
+        statusState: 'SUBSCRIBED',
+        channel: 'EMAIL',
+      }),
+    },
+  );
+  expect(response.status).toBe(200);
+}
+
+/** Changes a property of a contact directly in HubSpot. */
+async function editInHubSpot(email: string, properties: Record<string, string>): Promise<void> {
+  const response = await fetch(`${stack.sandbox.url}/crm/v3/objects/contacts/batch/upsert`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.sandbox.env.HUBSPOT_ACCESS_TOKEN}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ inputs: [{ id: email, idProperty: 'email', properties }] }),
+  });
+  expect(response.status).toBe(200);
+}
+
+beforeAll(async () => {
+  const dataset = generateDataset({
+    seed: 23,
+    mailchimp: { audiences: 2, membersPerAudience: 80 },
+    constantContact: { contacts: 80 },
+    hubspotPreexisting: { contacts: 0 },
+  });
+  stack = await pool.open({ sandbox: { seed: 23, limits: false, dataset } });
+  env = {
+    ...stack.sandbox.env,
+    REDIS_URL: stack.config.redisUrl,
+    QUEUE_PREFIX: stack.config.queuePrefix,
+    LOG_LEVEL: 'silent',
+  };
+}, 30_000);
+
+afterAll(() => pool.closeAll());
+
+describe('esp-sync verify against the sandbox', () => {
+  let optedOut: string;
+
+  it('finds no difference after a real migration of both sources, and writes nothing', async () => {
+    const run = await stack.run({ sources: [...SOURCES] });
+    expect(run.run.status).toMatch(/^completed/);
+    const rows = await rowsOf(stack.app.store, run.run.id);
+    optedOut = [...rows.values()].find((r) => r.consent === 'optedOut' && r.source === 'mailchimp')!.email!;
+
+    stack.sandbox.resetCallCounts();
+    const report = await verifyHere();
+    expect(report.differences).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.people).toBeGreaterThan(100);
+    expect(report.records.read).toBe(rows.size);
+    const calls = stack.sandbox.callCounts();
+    expect(hubspotCalls(calls, WRITE_ROUTES.upsert) + hubspotCalls(calls, /^POST .*unsubscribe-all$/)).toBe(
+      0,
+    );
+    expect(hubspotCalls(calls, WRITE_ROUTES.statusWrite)).toBe(0);
+    expect(hubspotCalls(calls, /contacts\/batch\/read$/)).toBe(Math.ceil(report.people / 100));
+
+    const result = await cli([]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^HubSpot agrees with the sources\.$/m);
+  }, 120_000);
+
+  it('reports an opt-out taken back in HubSpot under "opt-out not applied" and exits 1', async () => {
+    await resubscribeInHubSpot(optedOut);
+    expect(consentOf(stack.sandbox.hubspot.snapshot(), optedOut).optedOutOfAll).toBe(false);
+
+    const report = await verifyHere();
+    expect(report.ok).toBe(false);
+    expect(report.differences.map((d) => [d.kind, d.email])).toEqual([['optOutMissing', optedOut]]);
+
+    const json = await cli(['--json']);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout) as VerifyReport;
+    expect(parsed.counts.optOutMissing).toBe(1);
+    const text = await cli([]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`opt-out not applied         ${optedOut}  a source record says opted out`);
+  }, 120_000);
+
+  it('verify --fix writes the opt-out first, runs a full migration for a property changed in HubSpot, then agrees', async () => {
+    const row = [...(await rowsOf(stack.app.store, (await stack.app.store.latestRunId())!)).values()].find(
+      (r) => r.outcome !== 'failed' && r.outcome !== 'skipped' && r.email !== optedOut,
+    )!;
+    await editInHubSpot(row.email!, { firstname: 'Changed in HubSpot' });
+    const before = await verifyHere();
+    expect(before.differences.map((d) => d.kind).sort()).toEqual(['optOutMissing', 'propertiesDiffer']);
+
+    const result = await cli(['--fix']);
+    expect(result.code).toBe(0);
+    // The opt-out is written by verify itself, before the migration that rewrites the properties.
+    expect(result.stdout).toMatch(
+      /^Opt-outs written: 1\nFull migration \S+ for contacts and properties: completed\S*\nVerifying again\.$/m,
+    );
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('HubSpot agrees with the sources.');
+    const after = JSON.parse((await cli(['--json'])).stdout) as VerifyReport;
+    expect(after.differences).toEqual([]);
+    expect(consentOf(stack.sandbox.hubspot.snapshot(), optedOut)).toEqual({
+      optedOutOfAll: true,
+      marketing: 'NOT_SUBSCRIBED',
+    });
+    expect((await verifyHere()).ok).toBe(true);
+  }, 180_000);
+});
