@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { isLoopbackHost, parseBasicAuth, resolveAuth } from '../../src/dashboard/auth.ts';
 import { runLinkOf } from '../../src/dashboard/board.ts';
 import { escapeHtml, html } from '../../src/dashboard/html.ts';
+import { LoginThrottle } from '../../src/dashboard/login-throttle.ts';
 import { maskEmailsDeep } from '../../src/dashboard/mask.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { ConfigError } from '../../src/errors/index.ts';
@@ -55,6 +56,24 @@ describe('dashboard authentication settings', () => {
     expect(parseBasicAuth('Bearer abc')).toBeNull();
     expect(parseBasicAuth(undefined)).toBeNull();
     expect(parseBasicAuth(`Basic ${Buffer.from('nocolon').toString('base64')}`)).toBeNull();
+  });
+});
+
+describe('login throttle', () => {
+  it('refuses an address after 10 failures until its window ends, and counts addresses apart', () => {
+    let now = 1_000_000;
+    const throttle = new LoginThrottle({ now: () => now });
+    for (let i = 0; i < 9; i++) throttle.recordFailure('10.0.0.1');
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
+    throttle.recordFailure('10.0.0.1');
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(60);
+    expect(throttle.retryAfterSeconds('10.0.0.2')).toBe(0);
+    now += 59_500;
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(1);
+    now += 500;
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
+    throttle.recordFailure('10.0.0.1');
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
   });
 });
 
