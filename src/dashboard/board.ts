@@ -42,7 +42,11 @@ const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi;
 export function withoutRemoteLinks(): RequestHandler {
   return (_req, res, next) => {
     const send = res.send.bind(res);
-    res.send = (body?: unknown) => send(typeof body === 'string' ? body.replace(REMOTE_LINK, '') : body);
+    res.send = (body?: unknown) => {
+      // Only the page: API answers are JSON (set before send), and job data in them is shown as it is.
+      const page = typeof body === 'string' && !/json/i.test(String(res.get('Content-Type') ?? ''));
+      return send(page ? body.replace(REMOTE_LINK, '') : body);
+    };
     next();
   };
 }
