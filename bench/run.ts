@@ -1,131 +1,213 @@
 /**
- * npm run bench — measures the worker against the local sandbox with HubSpot's real rate-limit ceiling:
- *   1. full migration: contacts/s, HubSpot requests per 10 s against the ceiling, peak RSS;
- *   2. incremental re-sync after 1% of members changed: HubSpot calls as a share of the full migration's.
- * Options (env): BENCH_MEMBERS (default 20000), BENCH_RATE_LIMIT (default 190), REDIS_URL.
- * Results: a table on stdout and bench/results/latest.json.
+ * npm run bench — the performance suite against the local sandbox. Writes bench/results.json and
+ * bench/RESULTS.md and prints the table: every figure with its target, a missed target shown as missed.
+ *
+ *   3. calls against the floor: HubSpot calls by kind for a full migration vs the fewest the consent rules allow;
+ *   5. incremental: HubSpot calls of a sync after 1% of the records changed, as a share of the full migration's;
+ *   1. worker cost: worker CPU µs and Redis commands per record, records/s (limits and latency off);
+ *   4. memory: the worker's peak RSS at each size (limits off), Redis's peak memory.
+ *
+ * Scenarios 3 and 5 count calls, so their figures do not depend on the machine's load; 1 and 4 measure time
+ * and memory on whatever else the machine is doing (the load average is recorded with the results).
+ *
+ * Environment (defaults keep a run from a fresh clone well under 15 minutes):
+ *   BENCH_SCENARIOS       calls,worker   which to run ("calls" = 3 and 5, "worker" = 1 and 4)
+ *   BENCH_CALLS_RECORDS   20000          records in scenarios 3 and 5 (half Mailchimp, half Constant Contact)
+ *   BENCH_WORKER_RECORDS  20000,100000,200000  sizes for scenarios 1 and 4; the first runs BENCH_REPEAT times
+ *   BENCH_REPEAT          3              runs of the first size (median and spread)
+ *   BENCH_CONCURRENCY     8              the worker's --concurrency
+ *   BENCH_SHARED_REDIS    unset          1 = use REDIS_URL instead of a private redis-server
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { startLocalStack } from '../src/demo/local-stack.ts';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { CALL_KINDS, sum, type ByKind } from './lib/calls.ts';
+import { startBenchRedis, type BenchRedis } from './lib/redis-server.ts';
+import { describeMachine, formatStats, printTable, stats, writeResults, type Row } from './lib/report.ts';
+import { deletePrefix } from './lib/cleanup.ts';
+import { runCallsScenario, type CallsResult } from './scenarios/calls.ts';
+import { runWorkerScenario, type WorkerRun } from './scenarios/worker.ts';
 
-const members = Number(process.env.BENCH_MEMBERS ?? 20000);
-const rateLimit = Number(process.env.BENCH_RATE_LIMIT ?? 190);
-const prefix = `bench-${Date.now()}`;
+const numbers = (value: string | undefined, fallback: number[]) =>
+  value ? value.split(',').map((v) => Number(v.trim())) : fallback;
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'calls,worker').split(',').map((s) => s.trim()));
+const callsRecords = Number(process.env.BENCH_CALLS_RECORDS ?? 20_000);
+const workerSizes = numbers(process.env.BENCH_WORKER_RECORDS, [20_000, 100_000, 200_000]);
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
-function hubspotCalls(
-  counts: ReturnType<Awaited<ReturnType<typeof startLocalStack>>['sandbox']['callCounts']>,
-) {
-  return counts.hubspot.calls;
+const settings = {
+  BENCH_SCENARIOS: [...scenarios].join(','),
+  BENCH_CALLS_RECORDS: callsRecords,
+  BENCH_WORKER_RECORDS: workerSizes.join(','),
+  BENCH_REPEAT: repeat,
+  BENCH_CONCURRENCY: concurrency,
+};
+const machine = describeMachine();
+const rows: Row[] = [];
+const raw: { calls?: CallsResult; worker?: WorkerRun[]; redis?: { dedicated: boolean } } = {};
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const percent = (share: number) => `${(100 * share).toFixed(2)}%`;
+
+const KIND_LABEL: Record<keyof ByKind, string> = {
+  upsert: 'contact upserts',
+  optOutWrite: 'opt-out-of-all writes',
+  statusRead: 'subscription status reads',
+  optOutRead: 'opt-out-of-all reads',
+  statusWrite: 'subscription status writes',
+  setup: 'setup (properties, definitions)',
+  other: 'other calls',
+};
+
+function callRows(result: CallsResult): void {
+  const { full, incremental } = result;
+  const s3 = '3 calls vs floor';
+  rows.push({
+    scenario: s3,
+    measure: `full migration, ${int(result.records)} records: what the floor is made of`,
+    result: `${int(full.outcome.contactsWritten)} contacts written, ${int(full.outcome.optOuts)} opt-outs, ${int(full.outcome.subscriptionCandidates)} subscription candidates`,
+    target: 'report',
+    met: null,
+  });
+  for (const kind of CALL_KINDS) {
+    if (full.made[kind] === 0 && full.floor[kind] === 0) continue;
+    const over = full.made[kind] > full.floor[kind];
+    const routes = Object.entries(full.otherRoutes).map(([route, n]) => `${n}× ${route}`);
+    rows.push({
+      scenario: s3,
+      measure: `HubSpot ${KIND_LABEL[kind]}${kind === 'other' ? ` (${routes.join(', ')})` : ''}: made / floor`,
+      result: `${int(full.made[kind])} / ${int(full.floor[kind])}`,
+      target: 'report',
+      met: over ? false : null,
+    });
+  }
+  rows.push({
+    scenario: s3,
+    measure: 'all HubSpot calls / floor',
+    result: `${full.ratio.toFixed(3)}× (${int(sum(full.made))} / ${int(sum(full.floor))})`,
+    target: '≤ 1.02×',
+    met: full.ratio <= 1.02,
+  });
+  const s5 = '5 incremental';
+  rows.push({
+    scenario: s5,
+    measure: 'changes in the sources (1% of records)',
+    result: Object.entries(incremental.changed)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', '),
+    target: 'report',
+    met: null,
+  });
+  rows.push({
+    scenario: s5,
+    measure: 'HubSpot calls of the sync / of the full migration',
+    result: `${percent(incremental.shareOfFull)} (${int(sum(incremental.made))} / ${int(sum(full.made))}; read ${int(incremental.read)} records)`,
+    target: '≤ 2%',
+    met: incremental.shareOfFull <= 0.02,
+  });
+  rows.push({
+    scenario: s5,
+    measure: 'HubSpot calls of the sync / its floor',
+    result: `${incremental.ratio.toFixed(2)}× (${int(sum(incremental.made))} / ${int(sum(incremental.floor))})`,
+    target: 'report',
+    met: null,
+  });
 }
 
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-
-const stack = await startLocalStack({
-  queuePrefix: prefix,
-  sandbox: {
-    seed: 42,
-    dataset: {
-      seed: 42,
-      mailchimp: { audiences: 1, membersPerAudience: members },
-      constantContact: { contacts: 0 },
-      hubspotPreexisting: { contacts: 0 },
-    },
-    hubspot: { rateLimitPer10s: rateLimit },
-  },
-  env: { HUBSPOT_RATE_LIMIT: String(rateLimit), WORKER_CONCURRENCY: '8' },
-});
-
-try {
-  // Warm-up: nothing. The first run is the full migration.
-  stack.sandbox.resetCallCounts();
-  const started = Date.now();
-  // HubSpot calls seen by the sandbox, once a second: the busiest and the typical rolling 10 s window.
-  const perSecond: number[] = [];
-  const callSampler = setInterval(() => perSecond.push(hubspotCalls(stack.sandbox.callCounts())), 1000);
-  const full = await stack.run({ sources: ['mailchimp'], kind: 'sync' });
-  clearInterval(callSampler);
-  const fullSeconds = (Date.now() - started) / 1000;
-  const windowsOf10s = perSecond.slice(10).map((total, i) => total - (perSecond[i] ?? 0));
-  const busiestWindow = Math.max(0, ...windowsOf10s);
-  const sortedWindows = [...windowsOf10s].sort((a, b) => a - b);
-  const medianWindow = sortedWindows[Math.floor(sortedWindows.length / 2)] ?? 0;
-  const fullCounts = stack.sandbox.callCounts();
-  const fullCalls = hubspotCalls(fullCounts);
-  const limited = fullCounts.hubspot.byStatus['429'] ?? 0;
-
-  // Change 1% of the members: half unsubscribe, half get a new first name.
-  const listId = stack.sandbox.mailchimp.listIds()[0]!;
-  const all = stack.sandbox.mailchimp.members(listId).filter((m) => m.status === 'subscribed');
-  const changed = all.slice(0, Math.max(1, Math.round(members * 0.01)));
-  changed.forEach((m, i) =>
-    stack.sandbox.mailchimp.updateMember(
-      listId,
-      m.email_address,
-      i % 2 === 0 ? { status: 'unsubscribed' } : { merge_fields: { FNAME: `Changed${i}` } },
-    ),
-  );
-  // A sync reads changes strictly before the second it starts in (Mailchimp's filter is second-precise);
-  // changes in that very second belong to the next sync.
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  stack.sandbox.resetCallCounts();
-  const resyncStarted = Date.now();
-  const resync = await stack.run({ sources: ['mailchimp'], kind: 'sync' });
-  const resyncSeconds = (Date.now() - resyncStarted) / 1000;
-  const resyncCalls = hubspotCalls(stack.sandbox.callCounts());
-
-  const results = {
-    members,
-    rateLimitPer10s: rateLimit,
-    full: {
-      status: full.run.status,
-      seconds: fullSeconds,
-      contactsPerSecond: Math.round(full.counts.read / fullSeconds),
-      hubspotCalls: fullCalls,
-      busiest10sWindow: busiestWindow,
-      median10sWindow: medianWindow,
-      medianCeilingUsedPercent: Math.round((100 * medianWindow) / rateLimit),
-      hubspot429s: limited,
-      counts: full.counts,
-    },
-    resync: {
-      status: resync.run.status,
-      seconds: resyncSeconds,
-      changedMembers: changed.length,
-      read: resync.counts.read,
-      hubspotCalls: resyncCalls,
-      shareOfFullMigrationCallsPercent: Number(((100 * resyncCalls) / fullCalls).toFixed(2)),
-      counts: resync.counts,
-    },
-    peakRssMb: Math.round(peakRss / 1024 / 1024),
-  };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
-  const rows = [
-    ['members', String(members)],
-    ['HubSpot rate limit (per 10 s)', String(rateLimit)],
-    ['full migration', `${fullSeconds.toFixed(1)} s, ${results.full.contactsPerSecond} contacts/s`],
-    ['HubSpot calls (full)', `${fullCalls}, ${limited} × 429`],
-    [
-      'calls per rolling 10 s',
-      `median ${medianWindow} (${results.full.medianCeilingUsedPercent}% of ${rateLimit}), busiest ${busiestWindow}`,
-    ],
-    [
-      're-sync after 1% changed',
-      `${resyncSeconds.toFixed(1)} s, read ${resync.counts.read}, ${resyncCalls} HubSpot calls`,
-    ],
-    ['re-sync calls / full calls', `${results.resync.shareOfFullMigrationCallsPercent}% (target ≤ ~2%)`],
-    ['peak RSS', `${results.peakRssMb} MB`],
-  ];
-  for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(30)} ${v}\n`);
-} finally {
-  clearInterval(sampler);
-  const redis = stack.app.redis;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await stack.close();
+function workerRows(runs: WorkerRun[]): void {
+  const s1 = '1 worker cost';
+  const s4 = '4 memory';
+  const cpuOf = (rs: WorkerRun[]) =>
+    stats(rs.flatMap((r) => (r.cpuMicrosPerRecord === null ? [] : [r.cpuMicrosPerRecord])));
+  for (const size of workerSizes) {
+    const atSize = runs.filter((r) => r.requested === size);
+    const cpu = cpuOf(atSize);
+    rows.push({
+      scenario: s1,
+      measure: `worker CPU per record, ${int(size)} records, limits off`,
+      result: cpu.runs > 0 ? formatStats(cpu, 0, ' µs') : 'not measured (no /proc)',
+      target: '≤ 50 µs',
+      met: cpu.runs > 0 ? cpu.median <= 50 : null,
+    });
+    rows.push({
+      scenario: s1,
+      measure: `records per second end to end, ${int(size)} records (sandbox on the same cores)`,
+      result: formatStats(stats(atSize.map((r) => r.recordsPerSecond))),
+      target: 'report',
+      met: null,
+    });
+  }
+  const commands = stats(runs.map((r) => r.redisCommandsPerRecord));
+  const scripts = stats(runs.map((r) => r.redisScriptCallsPerRecord));
+  rows.push({
+    scenario: s1,
+    measure: 'Redis commands per record, every run (incl. commands run inside Lua scripts)',
+    result: `${formatStats(commands, 1)}; EVAL/EVALSHA ${scripts.median.toFixed(2)}`,
+    target: '≤ 5',
+    met: raw.redis?.dedicated ? commands.median <= 5 : null,
+  });
+  rows.push({
+    scenario: s1,
+    measure: 'most called Redis commands, per record (first run)',
+    result: Object.entries(runs[0]?.topRedisCommandsPerRecord ?? {})
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', '),
+    target: 'report',
+    met: null,
+  });
+  for (const size of workerSizes) {
+    const atSize = runs.filter((r) => r.requested === size);
+    const peak = stats(atSize.flatMap((r) => (r.workerPeakRssMb === null ? [] : [r.workerPeakRssMb])));
+    rows.push({
+      scenario: s4,
+      measure: `worker peak RSS, ${int(size)} records (idle ${atSize[0]?.workerIdleRssMb ?? '?'} MB)`,
+      result: peak.runs > 0 ? formatStats(peak, 0, ' MB') : 'not measured (no /proc)',
+      target: '≤ 250 MB',
+      met: peak.runs > 0 ? peak.max <= 250 : null,
+    });
+    rows.push({
+      scenario: s4,
+      measure: `Redis peak memory, ${int(size)} records`,
+      result: formatStats(stats(atSize.map((r) => r.redisPeakMemoryMb)), 0, ' MB'),
+      target: 'report',
+      met: null,
+    });
+  }
 }
+
+const prefix = (name: string) => `bench-${name}-${randomUUID().slice(0, 8)}`;
+
+async function withRedis<T>(name: string, fn: (redis: BenchRedis, prefix: string) => Promise<T>): Promise<T> {
+  const redis = await startBenchRedis();
+  raw.redis = { dedicated: redis.dedicated };
+  const p = prefix(name);
+  try {
+    return await fn(redis, p);
+  } finally {
+    if (!redis.dedicated) await deletePrefix(redis.url, p);
+    await redis.close();
+  }
+}
+
+if (scenarios.has('calls')) {
+  log(`scenarios 3 and 5: ${callsRecords} records, then 1% changed`);
+  raw.calls = await withRedis('calls', (redis, p) => runCallsScenario(redis, callsRecords, p));
+  callRows(raw.calls);
+}
+if (scenarios.has('worker')) {
+  const plan = [...Array.from({ length: repeat }, () => workerSizes[0] ?? 0), ...workerSizes.slice(1)];
+  raw.worker = [];
+  for (const [i, size] of plan.entries()) {
+    log(`scenarios 1 and 4: run ${i + 1} of ${plan.length}, ${size} records`);
+    // A fresh Redis per run: its peak memory and command counters belong to this run alone.
+    raw.worker.push(await withRedis('worker', (redis, p) => runWorkerScenario(redis, size, p, concurrency)));
+  }
+  workerRows(raw.worker);
+}
+
+machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+const dir = resolve(import.meta.dirname);
+writeResults(dir, rows, machine, settings, raw);
+printTable(rows);
+log(`written: ${dir}/results.json and ${dir}/RESULTS.md`);
