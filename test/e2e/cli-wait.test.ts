@@ -61,6 +61,18 @@ describe('esp-sync --wait without a worker', () => {
   }, 60_000);
 
   it('Ctrl-C during retry-failed --wait stops following, not the run, and says how to follow it', async () => {
+    // One record of that run failed in a way retry-failed can write again (a dead letter), so a retry run starts.
+    const row = {
+      key: 'mailchimp:l:1',
+      source: 'mailchimp' as const,
+      email: 'retry.me@example.com',
+      sourceStatus: 'subscribed',
+      outcome: 'failed' as const,
+      consent: null,
+      reason: 'HubSpot kept failing: 503',
+    };
+    await stack.app.store.recordRows(timedOutRunId, [row]);
+    await stack.app.store.putDeadLetters(timedOutRunId, [{ row, contact: null }]);
     const running = spawnCli(['retry-failed', timedOutRunId, '--wait'], env);
     await waitFor('the retry run to start', () => /Started run (\S+);/.test(running.output().stdout), 30_000);
     const retryRunId = /Started run (\S+);/.exec(running.output().stdout)![1]!;
