@@ -1,21 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { SourceName } from '../core/contact.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
 import { ADD_CANDIDATE } from '../ledger/scripts.ts';
 import { scanHash } from '../lib/redis-hash.ts';
-import { globalKeys, runKeys } from './keys.ts';
-import {
-  COUNT_NAMES,
-  emptyCounts,
-  type DeadLetter,
-  type RecordRow,
-  type RunCounts,
-  type RunInfo,
-  type RunOptions,
-  type RunPhase,
-  type RunStatus,
-} from './types.ts';
+import { RunInfoStore } from './run-info-store.ts';
+import { COUNT_NAMES, emptyCounts, type DeadLetter, type RecordRow, type RunCounts } from './types.ts';
 
 // Writes record rows and keeps the counters exact when a row is written again (a retried job, the subscribe
 // phase adding a consent outcome): the previous row's counters are taken back before the new ones are added.
@@ -51,162 +38,8 @@ function countersFor(row: RecordRow): string {
   return fields.join(',');
 }
 
-export function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-function parseRun(raw: Record<string, string>): RunInfo | null {
-  if (!raw.id) return null;
-  return {
-    id: raw.id,
-    kind: (raw.kind ?? 'migrate') as RunInfo['kind'],
-    sources: JSON.parse(raw.sources ?? '[]') as SourceName[],
-    audiences: JSON.parse(raw.audiences ?? '[]') as string[],
-    full: raw.full === '1',
-    status: (raw.status ?? 'queued') as RunStatus,
-    createdAt: raw.createdAt ?? '',
-    startedAt: raw.startedAt || null,
-    finishedAt: raw.finishedAt || null,
-    total: raw.total ? Number(raw.total) : null,
-    error: raw.error || null,
-    notices: JSON.parse(raw.notices ?? '[]') as string[],
-    retryOf: raw.retryOf || null,
-    phase: (raw.phase ?? 'queued') as RunPhase,
-    subscribe: {
-      total: Number(raw.subscribeTotal ?? 0),
-      done: Number(raw.subscribeDone ?? 0),
-      startedAt: raw.subscribeStartedAt || null,
-    },
-    cancelRequested: raw.cancelRequested === '1',
-  };
-}
-
-/** Per-run state in Redis: the run itself, its counters, one row per source record, dead letters, timeline. */
-export class RunStore {
-  readonly redis: Redis;
-  readonly prefix: string;
-  /** Every per-run key expires this long after its first write, even if the run never reaches finalize. */
-  readonly retentionSeconds: number;
-  constructor(redis: Redis, prefix: string, retentionSeconds = 7 * 24 * 3600) {
-    this.redis = redis;
-    this.prefix = prefix;
-    this.retentionSeconds = retentionSeconds;
-  }
-
-  /** Gives keys their expiry when they are created (NX: finalize's own expiry is never pushed back). */
-  private async expiring(...keys: string[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.expire(key, this.retentionSeconds, 'NX');
-    await pipeline.exec();
-  }
-
-  keys(runId: string) {
-    return runKeys(this.prefix, runId);
-  }
-
-  async createRun(options: RunOptions, id = newRunId()): Promise<RunInfo> {
-    const now = new Date().toISOString();
-    await this.redis
-      .multi()
-      .hset(this.keys(id).info, {
-        id,
-        kind: options.kind,
-        sources: JSON.stringify(options.sources),
-        audiences: JSON.stringify(options.audiences),
-        full: options.full ? '1' : '0',
-        status: 'queued',
-        createdAt: now,
-        notices: '[]',
-        retryOf: options.retryOf ?? '',
-        // Signs the run's write batches: a job added or edited by hand (a dashboard) is refused.
-        secret: randomBytes(32).toString('base64url'),
-      })
-      .expire(this.keys(id).info, this.retentionSeconds)
-      .zadd(globalKeys(this.prefix).runs, Date.now(), id)
-      // The index forgets runs whose data has expired.
-      .zremrangebyscore(globalKeys(this.prefix).runs, '-inf', `(${Date.now() - this.retentionSeconds * 1000}`)
-      .exec();
-    return (await this.getRun(id))!;
-  }
-
-  async runSecret(runId: string): Promise<string | null> {
-    return this.redis.hget(this.keys(runId).info, 'secret');
-  }
-
-  async getRun(runId: string): Promise<RunInfo | null> {
-    return parseRun(await this.redis.hgetall(this.keys(runId).info));
-  }
-
-  async listRuns(limit = 50): Promise<RunInfo[]> {
-    const ids = await this.redis.zrevrange(globalKeys(this.prefix).runs, 0, limit - 1);
-    const runs = await Promise.all(ids.map((id) => this.getRun(id)));
-    return runs.filter((r): r is RunInfo => r !== null);
-  }
-
-  async latestRunId(): Promise<string | null> {
-    const [id] = await this.redis.zrevrange(globalKeys(this.prefix).runs, 0, 0);
-    return id ?? null;
-  }
-
-  async markStarted(runId: string): Promise<void> {
-    await this.redis.hsetnx(this.keys(runId).info, 'startedAt', new Date().toISOString());
-    await this.redis.hset(this.keys(runId).info, { status: 'running', phase: 'reading' });
-  }
-
-  async setPhase(runId: string, phase: RunPhase): Promise<void> {
-    await this.redis.hset(this.keys(runId).info, 'phase', phase);
-  }
-
-  /** The subscribe phase began with this many subscriptions queued. */
-  async startSubscribing(runId: string, total: number): Promise<void> {
-    await this.redis.hset(this.keys(runId).info, {
-      phase: 'subscribing',
-      subscribeTotal: String(total),
-      subscribeStartedAt: new Date().toISOString(),
-    });
-  }
-
-  async addSubscribeSettled(runId: string, count: number): Promise<void> {
-    if (count > 0) await this.redis.hincrby(this.keys(runId).info, 'subscribeDone', count);
-  }
-
-  /** Asks a queued or running run to stop; answers the run as it is now (null when it does not exist). */
-  async requestCancel(runId: string): Promise<RunInfo | null> {
-    const run = await this.getRun(runId);
-    if (run && !run.finishedAt) await this.redis.hset(this.keys(runId).info, 'cancelRequested', '1');
-    return this.getRun(runId);
-  }
-
-  async isCancelRequested(runId: string): Promise<boolean> {
-    return (await this.redis.hget(this.keys(runId).info, 'cancelRequested')) === '1';
-  }
-
-  async finish(runId: string, status: RunStatus, error?: string): Promise<void> {
-    await this.redis.hset(this.keys(runId).info, {
-      status,
-      phase: 'done',
-      finishedAt: new Date().toISOString(),
-      ...(error ? { error } : {}),
-    });
-  }
-
-  /** Records the size a source announced; set once per part (e.g. per audience and status) so retries don't add twice. */
-  async setTotalPart(runId: string, part: string, count: number): Promise<void> {
-    const key = `${this.keys(runId).context}:totals`;
-    await this.redis.hset(key, part, String(count));
-    await this.expiring(key);
-    const parts = await this.redis.hvals(key);
-    const total = parts.reduce((sum, v) => sum + Number(v), 0);
-    await this.redis.hset(this.keys(runId).info, 'total', String(total));
-  }
-
-  async addNotice(runId: string, notice: string): Promise<void> {
-    const run = await this.getRun(runId);
-    if (!run || run.notices.includes(notice)) return;
-    await this.redis.hset(this.keys(runId).info, 'notices', JSON.stringify([...run.notices, notice]));
-  }
-
+/** Per-run state in Redis: the run (RunInfoStore), its counters, one row per source record, dead letters, candidates. */
+export class RunStore extends RunInfoStore {
   async counts(runId: string): Promise<{ counts: RunCounts; breakdown: Record<string, number> }> {
     const raw = await this.redis.hgetall(this.keys(runId).counts);
     const counts = emptyCounts();
@@ -303,18 +136,6 @@ export class RunStore {
     await this.redis.del(this.keys(runId).read);
   }
 
-  /** The watermark each read scope may move to when the run completes (pinned when the run planned it). */
-  async pinnedWatermarks(runId: string): Promise<Map<string, string>> {
-    const context = await this.redis.hgetall(this.keys(runId).context);
-    const out = new Map<string, string>();
-    for (const [name, value] of Object.entries(context)) {
-      if (name.startsWith('watermark:')) {
-        out.set(name.slice('watermark:'.length), JSON.parse(value) as string);
-      }
-    }
-    return out;
-  }
-
   /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */
   async bumpCount(runId: string, field: string, by: number): Promise<void> {
     await this.redis.hincrby(this.keys(runId).counts, field, by);
@@ -337,56 +158,11 @@ export class RunStore {
       yield chunk.map(([, v]) => JSON.parse(v) as SubscribeCandidate);
     }
   }
-
-  async setContext(runId: string, name: string, value: unknown): Promise<void> {
-    await this.redis.hset(this.keys(runId).context, name, JSON.stringify(value));
-    await this.expiring(this.keys(runId).context);
-  }
-
-  async getContext<T>(runId: string, name: string): Promise<T | null> {
-    const raw = await this.redis.hget(this.keys(runId).context, name);
-    return raw ? (JSON.parse(raw) as T) : null;
-  }
-
-  /** Adds to the per-minute timeline of a run (contacts written, 429s) that the run page charts. */
-  async tick(runId: string, field: 'written' | 'rateLimited', by = 1): Promise<void> {
-    const minute = new Date().toISOString().slice(0, 16);
-    await this.redis.hincrby(this.keys(runId).timeline, `${minute}|${field}`, by);
-    await this.expiring(this.keys(runId).timeline);
-  }
-
-  async timeline(runId: string): Promise<{ minute: string; written: number; rateLimited: number }[]> {
-    const raw = await this.redis.hgetall(this.keys(runId).timeline);
-    const byMinute = new Map<string, { minute: string; written: number; rateLimited: number }>();
-    for (const [field, value] of Object.entries(raw)) {
-      const [minute, kind] = field.split('|') as [string, 'written' | 'rateLimited'];
-      const entry = byMinute.get(minute) ?? { minute, written: 0, rateLimited: 0 };
-      entry[kind] = Number(value);
-      byMinute.set(minute, entry);
-    }
-    return [...byMinute.values()].sort((a, b) => a.minute.localeCompare(b.minute));
-  }
-
-  /** Lets a finished run's personal data expire after the retention time. */
-  async expireRun(runId: string, seconds: number): Promise<void> {
-    const k = this.keys(runId);
-    const pipeline = this.redis.pipeline();
-    for (const key of [...Object.values(k), `${k.context}:totals`]) pipeline.expire(key, seconds);
-    await pipeline.exec();
-  }
-
-  /** Drops runs whose data expired from the run index. */
-  async pruneIndex(): Promise<void> {
-    const ids = await this.redis.zrange(globalKeys(this.prefix).runs, 0, '-1');
-    for (const id of ids) {
-      if (!(await this.redis.exists(this.keys(id).info))) {
-        await this.redis.zrem(globalKeys(this.prefix).runs, id);
-      }
-    }
-  }
 }
 
 function stripCounters(stored: StoredRow): RecordRow {
   const { c: _c, ...row } = stored;
   return row;
 }
+
+export { newRunId } from './run-info-store.ts';

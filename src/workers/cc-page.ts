@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { CcDefinitions } from '../core/ports.ts';
 import { mapCcContact } from '../mapping/constant-contact.ts';
 import { jobId, QUEUE_NAMES, type CcPageData } from '../queue/queues.ts';
@@ -28,11 +28,11 @@ export async function processCcPage(ctx: WorkerContext, job: Job<CcPageData>, to
   await holdIfWritesPileUp(ctx, job, token);
   const data = job.data;
   const run = await ctx.store.getRun(data.runId);
-  if (!run) throw new Error(`Run ${data.runId} does not exist (expired or removed).`);
+  if (!run) throw new UnrecoverableError(`Run ${data.runId} does not exist (expired or removed).`);
   // A cancelled run reads no further page (what is already queued for HubSpot still settles).
   if (run.cancelRequested) return;
-  const stored = await ctx.store.getContext<StoredDefinitions>(data.runId, 'constant-contact');
-  if (!stored) throw new Error(`Run ${data.runId} has no Constant Contact context.`);
+  const stored = (await ctx.store.ccDefinitions(data.runId)) as StoredDefinitions | null;
+  if (!stored) throw new UnrecoverableError(`Run ${data.runId} has no Constant Contact context.`);
 
   const page = await ctx.constantContact().contactPage({
     cursor: data.cursor,

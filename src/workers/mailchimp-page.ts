@@ -1,5 +1,4 @@
-import type { Job } from 'bullmq';
-import type { MailchimpAudience, MailchimpMergeField } from '../core/ports.ts';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { mapMailchimpMember } from '../mapping/mailchimp.ts';
 import { jobId, QUEUE_NAMES, type MailchimpPageData } from '../queue/queues.ts';
 import { holdIfWritesPileUp } from './backpressure.ts';
@@ -20,15 +19,14 @@ export async function processMailchimpPage(
   await holdIfWritesPileUp(ctx, job, token);
   const data = job.data;
   const run = await ctx.store.getRun(data.runId);
-  if (!run) throw new Error(`Run ${data.runId} does not exist (expired or removed).`);
+  if (!run) throw new UnrecoverableError(`Run ${data.runId} does not exist (expired or removed).`);
   // A cancelled run reads no further page (what is already queued for HubSpot still settles).
   if (run.cancelRequested) return;
-  const context = await ctx.store.getContext<{
-    audience: MailchimpAudience;
-    mergeFields: MailchimpMergeField[];
-  }>(data.runId, `mailchimp:${data.audienceId}`);
+  const context = await ctx.store.mailchimpAudience(data.runId, data.audienceId);
   if (!context) {
-    throw new Error(`Run ${data.runId} has no Mailchimp context for audience ${data.audienceId}.`);
+    throw new UnrecoverableError(
+      `Run ${data.runId} has no Mailchimp context for audience ${data.audienceId}.`,
+    );
   }
 
   const query = mailchimpQuery(data);

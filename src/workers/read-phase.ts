@@ -1,4 +1,4 @@
-import { WaitingChildrenError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { MAILCHIMP_STATUSES } from '../core/ports.ts';
 import { mailchimpPropertyDefinitions } from '../mapping/mailchimp.ts';
 import { ccPropertyDefinitions } from '../mapping/constant-contact.ts';
@@ -36,7 +36,7 @@ export async function processReadPhase(
   if (job.data.step !== 'waiting') {
     await ctx.store.markStarted(runId);
     const run = await ctx.store.getRun(runId);
-    if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
+    if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
     // Opt-outs earlier runs could not get confirmed go first, in every run (a cancelled one too).
     await enqueuePendingOptOuts(ctx, run.id, parent);
@@ -55,10 +55,10 @@ export async function processReadPhase(
 
 /** Pins the upper bound of this run's read window once (a retried plan reuses it). */
 async function planTime(ctx: WorkerContext, run: RunInfo): Promise<string> {
-  const existing = await ctx.store.getContext<string>(run.id, 'plannedAt');
+  const existing = await ctx.store.plannedAt(run.id);
   if (existing) return existing;
   const now = toMailchimpTime(new Date());
-  await ctx.store.setContext(run.id, 'plannedAt', now);
+  await ctx.store.setPlannedAt(run.id, now);
   return now;
 }
 
@@ -76,13 +76,11 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
   const audiences =
     run.audiences.length > 0 ? await Promise.all(run.audiences.map((id) => mailchimp.getAudience(id))) : all;
   // Held subscriptions wait until every audience of the account has been read once, not just these.
-  await ctx.store.setContext(
+  await ctx.store.setAllMailchimpAudiences(
     run.id,
-    'mailchimp:allAudiences',
     all.map((a) => a.id),
   );
-  await addReadScopes(
-    ctx,
+  await ctx.store.addReadScopes(
     run.id,
     audiences.map((a) => `mailchimp:${a.id}`),
   );
@@ -90,8 +88,8 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
   for (const audience of audiences) {
     const mergeFields = await mailchimp.mergeFields(audience.id);
     await ctx.hubspot().ensureProperties(mailchimpPropertyDefinitions(mergeFields));
-    await ctx.store.setContext(run.id, `mailchimp:${audience.id}`, { audience, mergeFields });
-    await ctx.store.setContext(run.id, `watermark:${mailchimpScope(audience.id)}`, before);
+    await ctx.store.setMailchimpAudience(run.id, { audience, mergeFields });
+    await ctx.store.pinWatermark(run.id, mailchimpScope(audience.id), before);
     const since = await sinceFor(ctx, run, mailchimpScope(audience.id));
     await queue.addBulk(
       MAILCHIMP_STATUSES.map((status) => ({
@@ -115,9 +113,9 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
 async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: ParentRef): Promise<void> {
   const definitions = await ctx.constantContact().definitions();
   await ctx.hubspot().ensureProperties(ccPropertyDefinitions(definitions));
-  await ctx.store.setContext(run.id, 'constant-contact', serializeDefinitions(definitions));
-  await addReadScopes(ctx, run.id, ['constant-contact']);
-  await ctx.store.setContext(run.id, `watermark:${CONSTANT_CONTACT_SCOPE}`, await planTime(ctx, run));
+  await ctx.store.setCcDefinitions(run.id, serializeDefinitions(definitions));
+  await ctx.store.addReadScopes(run.id, ['constant-contact']);
+  await ctx.store.pinWatermark(run.id, CONSTANT_CONTACT_SCOPE, await planTime(ctx, run));
   const since = await sinceFor(ctx, run, CONSTANT_CONTACT_SCOPE);
   const sinceIso = since ? new Date(since).toISOString() : undefined;
   // An unsubscribe may not move updated_at, so a sync reads updated and opted-out contacts as two chains.
@@ -134,10 +132,4 @@ async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: Par
       opts: { jobId: jobId(run.id, 'cc', data.chain, 0), parent, failParentOnFailure: true },
     })),
   );
-}
-
-/** What this run reads in full; its subscribe phase marks them read once in the consent ledger. */
-async function addReadScopes(ctx: WorkerContext, runId: string, scopes: string[]): Promise<void> {
-  const known = (await ctx.store.getContext<string[]>(runId, 'readScopes')) ?? [];
-  await ctx.store.setContext(runId, 'readScopes', [...new Set([...known, ...scopes])]);
 }

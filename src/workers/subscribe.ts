@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WaitingChildrenError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { SubscribeCandidate } from '../core/consent.ts';
 import { jobId, QUEUE_NAMES, type PhaseJobData, type SubscribeBatchData } from '../queue/queues.ts';
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
@@ -13,7 +13,7 @@ import { CANCELLED, settle, splitVetoed, VETOED } from './subscribe-settle.ts';
 async function configuredScopes(ctx: WorkerContext, runId: string): Promise<string[]> {
   const scopes: string[] = [];
   if (ctx.config.mailchimp) {
-    const known = await ctx.store.getContext<string[]>(runId, 'mailchimp:allAudiences');
+    const known = await ctx.store.allMailchimpAudiences(runId);
     const ids = known ?? (await ctx.mailchimp().listAudiences()).map((a) => a.id);
     scopes.push(...ids.map((id) => `mailchimp:${id}`));
   }
@@ -38,11 +38,11 @@ export async function processSubscribePhase(
   const { runId } = job.data;
   if (job.data.step !== 'waiting') {
     const run = await ctx.store.getRun(runId);
-    if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
+    if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
     await ctx.store.setPhase(runId, 'subscribing');
     // A cancelled run may not have read everything it planned to.
     if (run.kind !== 'retry' && !run.cancelRequested) {
-      await ctx.ledger.markRead((await ctx.store.getContext<string[]>(runId, 'readScopes')) ?? []);
+      await ctx.ledger.markRead(await ctx.store.readScopes(runId));
     }
     const read = await ctx.ledger.readScopes();
     const unread = (await configuredScopes(ctx, runId)).filter((s) => !read.has(s));
