@@ -73,11 +73,19 @@ export function jobId(...parts: (string | number)[]): string {
   return parts.map((p) => String(p).replace(/:/g, '_')).join('.');
 }
 
+/** The workers' backoffStrategy handles this type: the error's own wait, else exponential (src/http/retry.ts). */
+export const BACKOFF_TYPE = 'from-error';
+
+/**
+ * Five attempts of a job, each sending a failing call at most 3 times in-process: at most 15 sends of one call,
+ * over about 30 s of backoff (2 + 4 + 8 + 16 s, ±20 %) plus the request timeouts, unless the error asks for a
+ * longer wait (a 477's Retry-After).
+ */
 export function defaultJobOptions(retentionDays: number): JobsOptions {
   const age = retentionDays * 24 * 3600;
   return {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+    attempts: 5,
+    backoff: { type: BACKOFF_TYPE },
     removeOnComplete: { age },
     removeOnFail: { age },
   };

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { PhaseJobData } from '../queue/queues.ts';
 import type { RunStatus } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
@@ -19,7 +19,7 @@ async function advanceWatermarks(ctx: WorkerContext, runId: string): Promise<voi
 export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>): Promise<RunStatus> {
   const { runId } = job.data;
   const run = await ctx.store.getRun(runId);
-  if (!run) throw new Error(`Run ${runId} does not exist (expired or removed).`);
+  if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
   await ctx.store.setPhase(runId, 'finishing');
   if (run.kind === 'retry') await settleRetriedRun(ctx, run);
   const { counts } = await ctx.store.counts(runId);

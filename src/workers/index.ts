@@ -7,6 +7,7 @@ import {
   RateLimitedError,
   errorMessage,
 } from '../errors/index.ts';
+import { queueBackoffMs } from '../http/retry.ts';
 import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
 import { isFinished } from '../run/follow.ts';
 import { processCcPage } from './cc-page.ts';
@@ -126,6 +127,7 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
         maximumRateLimitDelay: 5_000,
         stalledInterval: options.stalledInterval ?? 30_000,
         lockDuration: options.lockDuration ?? 60_000,
+        settings: { backoffStrategy: (attemptsMade, _type, err) => queueBackoffMs(attemptsMade, err) },
       },
     );
     worker.on('failed', (job, err) => {
