@@ -41,7 +41,15 @@ export function verifyDeps(
       locks: new AddressLocks(redis, config.queuePrefix),
       ledger,
       migrate: async (sources, audiences) => {
+        if ((await app.queues.byName.runs.getWorkersCount()) === 0) {
+          hooks.progress?.(
+            'no worker is connected: start one with `esp-sync worker` (the migration waits for it)',
+          );
+        }
         const run = await startRun(app, { sources, audiences, full: true, kind: 'migrate' });
+        hooks.progress?.(
+          `full migration ${run.id} started for the missing contacts and differing properties`,
+        );
         const final = await followRun(app.store, run.id, hooks.onRunTick ?? (() => undefined));
         return { runId: run.id, status: final.run.status };
       },
