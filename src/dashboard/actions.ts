@@ -78,8 +78,12 @@ export async function retryFailedRun(app: App, runId: string): Promise<RunInfo> 
       `Run ${runId} is still ${run.status}; retry its failures when it has finished.`,
     );
   }
-  const { counts } = await app.store.counts(runId);
-  if (counts.failed === 0) throw new ActionError(409, `Run ${runId} has no failed records to retry.`);
+  if ((await app.store.deadLetterCount(runId)) === 0) {
+    throw new ActionError(
+      409,
+      `Run ${runId} has no failed records that can be retried (invalid data is fixed in the source; the next sync reads it again).`,
+    );
+  }
   // A retry only writes to HubSpot; the sources are not read again.
   requireConfigured(app.config, []);
   return startRun(app, {
@@ -89,6 +93,16 @@ export async function retryFailedRun(app: App, runId: string): Promise<RunInfo> 
     kind: 'retry',
     retryOf: runId,
   });
+}
+
+/** Asks a queued or running run to stop, exactly as `esp-sync cancel RUN_ID` does. */
+export async function cancelRun(app: App, runId: string): Promise<RunInfo> {
+  const run = await app.store.getRun(runId);
+  if (!run) {
+    throw new ActionError(404, `Run ${runId} does not exist (or its data expired after the retention time).`);
+  }
+  if (isFinished(run)) throw new ActionError(409, `Run ${runId} has already ended (${run.status}).`);
+  return (await app.store.requestCancel(runId)) ?? run;
 }
 
 /** zod issues as one readable sentence ("source: Invalid option ..."). */

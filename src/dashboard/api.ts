@@ -4,6 +4,7 @@ import { snapshot } from '../run/follow.ts';
 import {
   ActionError,
   describeZodError,
+  cancelRun,
   retryFailedRun,
   startRunBody,
   startRunFromRequest,
@@ -52,6 +53,15 @@ export function apiRouter(app: App, readOnly: boolean): Router {
     try {
       const run = await startRunFromRequest(app, parsed.data);
       res.status(202).location(`/api/runs/${run.id}`).json({ runId: run.id });
+    } catch (err) {
+      sendActionError(res, err);
+    }
+  });
+
+  router.post('/runs/:id/cancel', refuseWhenReadOnly(readOnly), async (req, res) => {
+    try {
+      const run = await cancelRun(app, String(req.params.id));
+      res.status(202).json({ runId: run.id, cancelRequested: run.cancelRequested });
     } catch (err) {
       sendActionError(res, err);
     }

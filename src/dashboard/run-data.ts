@@ -1,3 +1,5 @@
+import type { PendingOptOutSummary } from '../core/consent.ts';
+import { ConsentLedger } from '../ledger/ledger.ts';
 import { progressOf, snapshot, type RunSnapshot } from '../run/follow.ts';
 import type { RunStore } from '../run/store.ts';
 import type { RecordRow } from '../run/types.ts';
@@ -9,6 +11,10 @@ export type Progress = ReturnType<typeof progressOf>;
 
 export interface RunPageData extends RunSnapshot {
   progress: Progress;
+  /** Failed records retry-failed can write again; the rest only the source can fix. */
+  retryable: number;
+  /** Opt-outs HubSpot has not confirmed yet (from any run): whoever looks at a run must see them. */
+  pendingOptOuts: PendingOptOutSummary;
   timeline: { minute: string; written: number; rateLimited: number }[];
   failures: RecordRow[];
   failuresTruncated: boolean;
@@ -38,13 +44,17 @@ export async function loadRunPage(
 ): Promise<RunPageData | null> {
   const s = await snapshot(store, runId);
   if (!s) return null;
-  const [timeline, failed] = await Promise.all([
+  const [timeline, failed, retryable, pendingOptOuts] = await Promise.all([
     store.timeline(runId),
     failedRows(store, runId, s.counts.failed, cap),
+    store.deadLetterCount(runId),
+    new ConsentLedger(store.redis, store.prefix).pendingOptOutSummary(),
   ]);
   return {
     ...s,
     progress: progressOf(s),
+    retryable,
+    pendingOptOuts,
     timeline,
     failures: failed.failures,
     failuresTruncated: failed.truncated,

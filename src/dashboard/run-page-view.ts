@@ -6,6 +6,28 @@ import { barChart } from './chart.ts';
 import { formatDuration, formatTime, html, page, type Html } from './html.ts';
 import { durationSeconds, type RunPageData } from './run-data.ts';
 
+const PHASES: Record<RunPageData['run']['phase'], string> = {
+  queued: 'queued',
+  reading: 'reading and writing',
+  subscribing: 'subscribing',
+  finishing: 'finishing',
+  done: 'done',
+};
+
+/** Where the run is; in the subscribe phase, its own progress (subscriptions settled of those queued). */
+function phaseLine(d: RunPageData): Html {
+  const sub = d.progress.subscribe;
+  const detail = sub ? ` · ${sub.done} of ${sub.total} subscriptions settled` : '';
+  const pending = d.pendingOptOuts.count
+    ? html`<p class="error" id="pending-opt-outs">
+        ${d.pendingOptOuts.count} opt-out(s) wait for HubSpot's confirmation (oldest since
+        ${formatTime(d.pendingOptOuts.oldestSince)}); every run sends them again.
+      </p>`
+    : '';
+  return html`<p>Phase: <span id="run-phase">${PHASES[d.run.phase]}</span>${detail}</p>
+    ${pending}`;
+}
+
 function progressSection(d: RunPageData): Html {
   const { done, total, rate, etaSeconds } = d.progress;
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : null;
@@ -27,6 +49,7 @@ function progressSection(d: RunPageData): Html {
       <span id="progress-done">${done}</span> of ${total ?? 'unknown'}
       records${pct !== null ? ` (${pct}%)` : ''} · ${rate.toFixed(1)}/s · ${eta}
     </p>
+    ${phaseLine(d)}
   </section>`;
 }
 
@@ -134,13 +157,28 @@ function actions(d: RunPageData, readOnly: boolean): Html {
   const downloads = html`<a href="/runs/${id}/report.csv" download>Report (CSV)</a> ·
     <a href="/runs/${id}/report.json" download>Report (JSON)</a> ·
     <a href="/runs/${id}/report.csv?only=failed" download>Failed only (CSV)</a>`;
-  const canRetry = !readOnly && isFinished(d.run) && d.counts.failed > 0;
+  const canRetry = !readOnly && isFinished(d.run) && d.retryable > 0;
   const retry = canRetry
     ? html` <form class="inline" method="post" action="/runs/${id}/retry-failed">
-        <button type="submit" id="retry-failed">Retry ${d.counts.failed} failed record(s)</button>
+        <button type="submit" id="retry-failed">Retry ${d.retryable} failed record(s)</button>
       </form>`
     : '';
-  return html`<p>${downloads}${retry}</p>`;
+  const notRetryable = d.counts.failed - d.retryable;
+  const fixInSource =
+    notRetryable > 0
+      ? html`<p class="note" id="not-retryable">
+          ${notRetryable} failed record(s) cannot be retried: their data is invalid in the source. Fix them
+          there; the next sync reads them again.
+        </p>`
+      : '';
+  const cancel =
+    !readOnly && !isFinished(d.run) && !d.run.cancelRequested
+      ? html` <form class="inline" method="post" action="/runs/${id}/cancel">
+          <button type="submit" id="cancel-run">Cancel this run</button>
+        </form>`
+      : '';
+  return html`<p>${downloads}${retry}${cancel}</p>
+    ${fixInSource}`;
 }
 
 export function renderRunPage(d: RunPageData, options: { readOnly: boolean }): string {

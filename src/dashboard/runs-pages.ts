@@ -4,6 +4,7 @@ import { snapshot } from '../run/follow.ts';
 import { reportLines, type ReportFilter, type ReportFormat } from '../run/report.ts';
 import {
   ActionError,
+  cancelRun,
   retryFailedRun,
   startRunBody,
   startRunFromRequest,
@@ -90,6 +91,25 @@ export function runsPagesRouter(app: App, readOnly: boolean): Router {
 
   router.get('/runs/:id/report.csv', (req, res) => streamReport(app, req, res, 'csv'));
   router.get('/runs/:id/report.json', (req, res) => streamReport(app, req, res, 'json'));
+
+  router.post('/runs/:id/cancel', refuseWhenReadOnly(readOnly), async (req, res) => {
+    const runId = String(req.params.id);
+    try {
+      await cancelRun(app, runId);
+      res.redirect(303, `/runs/${encodeURIComponent(runId)}`);
+    } catch (err) {
+      if (!(err instanceof ActionError)) throw err;
+      sendPage(
+        res,
+        page(
+          'Cannot cancel',
+          html`<h1>Cannot cancel</h1>
+            <p class="error">${err.message}</p>`,
+        ),
+        err.status,
+      );
+    }
+  });
 
   router.post('/runs/:id/retry-failed', refuseWhenReadOnly(readOnly), async (req, res) => {
     const runId = String(req.params.id);

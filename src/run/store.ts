@@ -89,6 +89,11 @@ export class RunStore extends RunInfoStore {
     await this.expiring(this.keys(runId).dead);
   }
 
+  /** Failed records retry-failed can write again (the others are invalid in the source). */
+  async deadLetterCount(runId: string): Promise<number> {
+    return this.redis.hlen(this.keys(runId).dead);
+  }
+
   /** Which of these records have a dead letter (retry-failed can write them again). */
   async deadLetterKeys(runId: string, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();

@@ -62,6 +62,8 @@ describe('dashboard server (real Redis, no workers)', () => {
         reason: '<img src=x onerror=alert(1)> bad value',
       }),
     ]);
+    // The failed record can be written again by retry-failed (HubSpot refused it, so its contact is kept).
+    await app.store.putDeadLetters(runId, [{ row: row(3, { outcome: 'failed' }), contact: null }]);
     await app.store.tick(runId, 'written', 2);
     await app.store.tick(runId, 'rateLimited', 1);
   });
