@@ -9,15 +9,36 @@ import { createConstantContactSource, ccTokenKeys } from '../connectors/constant
 import { createHubSpotSink } from '../connectors/hubspot/index.ts';
 import { createHubSpotProbe } from '../connectors/hubspot/probe.ts';
 import { createMailchimpSource } from '../connectors/mailchimp/index.ts';
-import { errorMessage } from '../errors/index.ts';
+import { errorMessage, QuotaExhaustedError, RateLimitedError, TransientError } from '../errors/index.ts';
 import { ConsentLedger } from '../ledger/ledger.ts';
 import { createRedis, maskRedisUrl, pingRedis } from '../lib/redis.ts';
 import { hubspotChecks } from './hubspot-checks.ts';
 import { redisChecks } from './redis-checks.ts';
 import { check, type Check, type DoctorReport } from './types.ts';
 
-/** No retries: a doctor reports a failing call instead of waiting it out. */
-const NO_RETRY = { retries: 0 };
+/** No retries of errors (a doctor reports them), but a few waits out a rate limit shared with running workers. */
+const NO_RETRY = { retries: 0, maxRateLimitWaits: 3 };
+
+/**
+ * A refused credential fails the line; a limit, a quota or an outage says nothing about the credentials, so it
+ * only warns (with the error's own message).
+ */
+function failureLine(id: string, label: string, err: unknown, fix: string): Check {
+  if (
+    err instanceof RateLimitedError ||
+    err instanceof QuotaExhaustedError ||
+    err instanceof TransientError
+  ) {
+    return check(
+      id,
+      label,
+      'warn',
+      `could not check now: ${errorMessage(err)}`,
+      'Run esp-sync doctor again later.',
+    );
+  }
+  return check(id, label, 'fail', errorMessage(err), fix);
+}
 
 export async function runDoctor(config: Config, logger: Logger): Promise<DoctorReport> {
   const where = maskRedisUrl(config.redisUrl);
@@ -76,9 +97,7 @@ async function apiChecks(config: Config, logger: Logger, redis: Redis | null): P
         const audiences = await createMailchimpSource(config.mailchimp, common).listAudiences();
         out.push(check('mailchimp.key', label, 'ok', `accepted; ${audiences.length} audience(s)`));
       } catch (err) {
-        out.push(
-          check('mailchimp.key', label, 'fail', errorMessage(err), 'Set MAILCHIMP_API_KEY to a current key.'),
-        );
+        out.push(failureLine('mailchimp.key', label, err, 'Set MAILCHIMP_API_KEY to a current key.'));
       }
     }
   }
@@ -124,11 +143,10 @@ async function constantContactChecks(
     ];
   } catch (err) {
     return [
-      check(
+      failureLine(
         'constantContact.api',
         'Constant Contact API',
-        'fail',
-        errorMessage(err),
+        err,
         'Check CONSTANT_CONTACT_CLIENT_ID and _CLIENT_SECRET; for a refused token run `esp-sync auth constant-contact`.',
       ),
     ];
