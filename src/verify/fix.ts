@@ -1,6 +1,6 @@
 /**
  * `esp-sync verify --fix`: closes what verify found, opt-outs first.
- * - Missing opt-outs are written at once through the sink's unsubscribeAll, under the same per-address locks
+ * - Missing opt-outs (and those HubSpot's answer left unprovable) are written at once through the sink's unsubscribeAll, under the same per-address locks
  *   as the workers (an opt-out never interleaves with a read-then-subscribe of the same address). One HubSpot
  *   does not confirm stays pending in the consent ledger, so every later run sends it again.
  * - Missing contacts and differing properties are written by a normal run: a full migration of the verified
@@ -13,7 +13,17 @@ import type { HubSpotPort } from '../core/ports.ts';
 import type { AddressLocks } from '../ledger/address-locks.ts';
 import type { ConsentLedger } from '../ledger/ledger.ts';
 import { chunked } from '../lib/chunked.ts';
-import type { Difference } from './compare.ts';
+import type { Difference, DifferenceKind } from './compare.ts';
+
+/** Differences an opt-out closes: writing one is always safe, so an unreadable answer gets one too. */
+const OPT_OUT_KINDS: ReadonlySet<DifferenceKind> = new Set(['optOutMissing', 'consentUnreadable']);
+/** Differences a migration closes. */
+const MIGRATION_KINDS: ReadonlySet<DifferenceKind> = new Set(['missingContact', 'propertiesDiffer']);
+
+/** Whether --fix has anything to write for these differences. */
+export function isFixable(differences: Difference[]): boolean {
+  return differences.some((d) => OPT_OUT_KINDS.has(d.kind) || MIGRATION_KINDS.has(d.kind));
+}
 
 /** Marks opt-outs verify --fix could not get confirmed in the ledger (where a run id goes otherwise). */
 export const FIX_MARK = 'verify --fix';
@@ -40,7 +50,7 @@ export async function fixDifferences(
 ): Promise<FixResult> {
   const result: FixResult = { optOutsWritten: [], optOutsFailed: [], run: null };
   const optOuts = new Map(
-    differences.filter((d) => d.kind === 'optOutMissing').map((d) => [d.email, d.keys] as const),
+    differences.filter((d) => OPT_OUT_KINDS.has(d.kind)).map((d) => [d.email, d.keys] as const),
   );
   for (const emails of chunked([...optOuts.keys()], 100)) {
     await deps.locks.withLocks(emails, async () => {
@@ -60,7 +70,7 @@ export async function fixDifferences(
       result.optOutsFailed.push(...refused);
     });
   }
-  if (differences.some((d) => d.kind === 'missingContact' || d.kind === 'propertiesDiffer')) {
+  if (differences.some((d) => MIGRATION_KINDS.has(d.kind))) {
     result.run = await deps.migrate(scope.sources, scope.audiences);
   }
   return result;

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { PendingOptOut } from '../../src/core/consent.ts';
 import type { EmailWriteResult } from '../../src/core/ports.ts';
 import type { Difference } from '../../src/verify/compare.ts';
-import { FIX_MARK, fixDifferences, type FixDeps } from '../../src/verify/fix.ts';
+import { FIX_MARK, fixDifferences, isFixable, type FixDeps } from '../../src/verify/fix.ts';
 
 const diff = (kind: Difference['kind'], email: string): Difference => ({
   kind,
@@ -91,8 +91,18 @@ describe('verify --fix', () => {
 
   it('starts no migration and writes nothing for subscriptions without consent', async () => {
     const { deps, events } = fakes(new Set());
-    const result = await fixDifferences(deps, [diff('subscribedWithoutConsent', 'a@x.io')], scope);
+    const differences = [diff('subscribedWithoutConsent', 'a@x.io')];
+    expect(isFixable(differences)).toBe(false);
+    const result = await fixDifferences(deps, differences, scope);
     expect(events).toEqual([]);
     expect(result.run).toBeNull();
+  });
+
+  it('writes the opt-out of a person whose consent HubSpot answered unreadably (an opt-out is always safe)', async () => {
+    const { deps, events } = fakes(new Set());
+    const differences = [diff('consentUnreadable', 'a@x.io')];
+    expect(isFixable(differences)).toBe(true);
+    await fixDifferences(deps, differences, scope);
+    expect(events).toEqual(['lock a@x.io', 'unsubscribeAll a@x.io', 'confirm a@x.io', 'unlock']);
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import type { SourceName } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
-import { fixDifferences } from '../../verify/fix.ts';
+import { fixDifferences, isFixable } from '../../verify/fix.ts';
 import { fixText, verifyText } from '../../verify/format.ts';
 import { verify } from '../../verify/verify.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
@@ -47,7 +47,7 @@ export function registerVerifyCommand(program: Command): void {
           ...(reporter ? { onRunTick: (s) => reporter.tick(s) } : {}),
         });
         let report = await verify(deps.verify, scope);
-        if (opts.fix && report.differences.length > 0) {
+        if (opts.fix && isFixable(report.differences)) {
           if (!opts.json) process.stdout.write(verifyText(report));
           const fixed = await fixDifferences(deps.fix, report.differences, scope);
           reporter?.stop();
