@@ -18,6 +18,7 @@ import { processReadPhase } from './read-phase.ts';
 import { processSubscribePhase } from './subscribe.ts';
 import { processSubscribeBatch } from './subscribe-batch.ts';
 import { PENDING_OPT_OUTS_JOB, processPendingOptOuts } from './opt-outs.ts';
+import { RefusedJobError } from './job-signature.ts';
 import { processReleaseRun, queueReleaseWhenDrained, RELEASE_RUN_JOB } from './release-run.ts';
 import { processWriteBatch } from './write-batch.ts';
 import { processScheduledSync } from './scheduled-sync.ts';
@@ -135,6 +136,10 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
       const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
       const runId = (job.data as { runId?: string }).runId;
       if (!exhausted || !runId) return;
+      if (err instanceof RefusedJobError) {
+        ctx.logger.error({ runId, job: job.name, jobId: job.id }, err.message);
+        return;
+      }
       ctx.logger.error({ runId, job: job.name, jobId: job.id }, `job failed for good: ${errorMessage(err)}`);
       void failRun(ctx, runId, `${job.name} failed: ${errorMessage(err)}`).catch((e: unknown) =>
         ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'),

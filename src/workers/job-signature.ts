@@ -15,6 +15,17 @@ export function signRecords(secret: string, runId: string, records: SourceContac
     .digest('base64url');
 }
 
+/**
+ * A job the tool did not create (added or edited by hand): it fails at once with this reason and is never
+ * retried, and it does not fail the run it names (a forged job must not be able to stop a real run either).
+ */
+export class RefusedJobError extends UnrecoverableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedJobError';
+  }
+}
+
 const secrets = new Map<string, string>();
 
 export async function runSecretOf(ctx: WorkerContext, runId: string): Promise<string> {
@@ -36,7 +47,7 @@ export async function verifyRecords(
   const expected = Buffer.from(signRecords(await runSecretOf(ctx, runId), runId, records));
   const given = Buffer.from(signature ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new UnrecoverableError(
+    throw new RefusedJobError(
       `Refused a write batch of run ${runId}: its records were not created by the run (added or edited by hand).`,
     );
   }

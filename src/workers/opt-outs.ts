@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { jobId, QUEUE_NAMES, type ParentRef } from '../queue/queues.ts';
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
+import { RefusedJobError } from './job-signature.ts';
 
 export interface OptOutResult {
   ok: boolean;
@@ -81,7 +82,7 @@ export async function enqueuePendingOptOuts(
 export async function processPendingOptOuts(ctx: WorkerContext, job: Job): Promise<void> {
   const parsed = pendingOptOutJobSchema.safeParse(job.data);
   if (!parsed.success) {
-    throw new UnrecoverableError(`Refused ${job.name} job ${job.id}: its data is not one this tool creates.`);
+    throw new RefusedJobError(`Refused ${job.name} job ${job.id}: its data is not one this tool creates.`);
   }
   const { runId, emails } = parsed.data;
   await ctx.addressLocks.withLocks(emails, async () => {

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { CONSENT_RANK, type LegalBasis } from '../core/contact.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
@@ -6,6 +6,7 @@ import type { HubSpotConsent } from '../core/ports.ts';
 import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import type { SubscribeBatchData } from '../queue/queues.ts';
 import { isLastAttempt } from './attempts.ts';
+import { RefusedJobError } from './job-signature.ts';
 import type { WorkerContext } from './context.ts';
 import { writeOptOuts } from './opt-outs.ts';
 import { reportSubscribeProgress } from './run-progress.ts';
@@ -60,7 +61,7 @@ export async function processSubscribeBatch(ctx: WorkerContext, job: Job<Subscri
 async function ownCandidates(ctx: WorkerContext, job: Job): Promise<SubscribeBatchData> {
   const parsed = batchSchema.safeParse(job.data);
   if (!parsed.success) {
-    throw new UnrecoverableError(`Refused subscribe batch ${job.id}: its data is not one this tool creates.`);
+    throw new RefusedJobError(`Refused subscribe batch ${job.id}: its data is not one this tool creates.`);
   }
   const { runId, candidates } = parsed.data;
   const emails = candidates.map((c) => c.email);
@@ -68,17 +69,20 @@ async function ownCandidates(ctx: WorkerContext, job: Job): Promise<SubscribeBat
     ctx.store.subscribeCandidatesFor(runId, emails),
     ctx.ledger.heldFor(emails),
   ]);
+  let foreign = 0;
   const own: SubscribeCandidate[] = candidates.flatMap((c) => {
     const fromHeld = c.runId !== undefined && c.runId !== runId;
     const stored = fromHeld ? held.get(c.email) : mine.get(c.email);
+    // A held candidate may already have been settled (and released) by another run's batch: nothing to do.
+    if (!stored && !fromHeld) foreign++;
     if (!stored) return [];
     const keys = c.keys.filter((k) => stored.keys.includes(k));
     if (keys.length === 0) return [];
     const fingerprints = keys.map((k) => stored.fingerprints[stored.keys.indexOf(k)] ?? '');
     return [{ ...stored, ...(fromHeld ? { runId: c.runId } : {}), keys, fingerprints }];
   });
-  if (own.length === 0 && candidates.length > 0) {
-    throw new UnrecoverableError(
+  if (foreign > 0 && own.length === 0) {
+    throw new RefusedJobError(
       `Refused subscribe batch ${job.id}: none of its ${candidates.length} candidate(s) was collected by run ${runId} or held by an earlier run.`,
     );
   }

@@ -9,7 +9,7 @@ import type { SourceContact } from '../../src/core/contact.ts';
 import { QUEUE_NAMES } from '../../src/queue/queues.ts';
 import { openConsentStack } from './helpers/consent-stack.ts';
 import { consentOf, contactsByEmail } from './helpers/hubspot-state.ts';
-import { StackPool, waitFor } from './helpers/stack.ts';
+import { StackPool, sleep, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
 afterAll(() => pool.closeAll());
@@ -62,6 +62,19 @@ describe('forged jobs', () => {
       ],
     });
     expect(await failedFor(hubspot, subscribe)).toContain('none of its 1 candidate(s) was collected by run');
+
+    // A forged job does not stop a real run either: the run it names carries on.
+    const going = await app.store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      full: false,
+      kind: 'migrate',
+    });
+    await app.store.markStarted(going.id);
+    const aimed = await hubspot.add('write-batch', { runId: going.id, full: false, records: [record] });
+    expect(await failedFor(hubspot, aimed)).toContain('its records were not created by the run');
+    await sleep(500); // the worker's failure handler runs after the job is marked failed
+    expect((await app.store.getRun(going.id))?.status).toBe('running');
 
     const after = sandbox.hubspot.snapshot();
     expect(contactsByEmail(after).get(stranger)).toBeUndefined();
