@@ -97,6 +97,11 @@ describe('esp-sync verify against the sandbox', () => {
     const result = await cli([]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^HubSpot agrees with the sources\.$/m);
+    // Progress goes to stderr, so stdout stays the report.
+    expect(result.stderr).toMatch(
+      /^verify: read \d+ source records \(\d+ people\); comparing with HubSpot$/m,
+    );
+    expect(result.stdout).not.toMatch(/^verify:/m);
   }, 120_000);
 
   it('reports an opt-out taken back in HubSpot under "opt-out not applied" and exits 1', async () => {

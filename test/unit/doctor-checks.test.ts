@@ -7,7 +7,8 @@ import {
   scopeCheck,
   tokenCheck,
 } from '../../src/doctor/hubspot-checks.ts';
-import { evictionCheck, persistenceCheck } from '../../src/doctor/redis-checks.ts';
+import type { Redis } from 'ioredis';
+import { evictionCheck, persistenceCheck, readRedisFacts } from '../../src/doctor/redis-checks.ts';
 
 const answer = (status: ProbeAnswer['status'], extra: Partial<ProbeAnswer> = {}): ProbeAnswer => ({
   endpoint: 'GET /x',
@@ -59,6 +60,38 @@ describe('Redis persistence', () => {
       status: 'warn',
       detail: 'unknown: Redis refused CONFIG GET',
     });
+  });
+});
+
+/** A stand-in for a managed Redis: CONFIG refused, INFO answered (or refused too). */
+function managedRedis(info: Record<string, string> | null): Redis {
+  return {
+    call: () => Promise.reject(new Error("ERR unknown command 'CONFIG'")),
+    info: (section: string) =>
+      info ? Promise.resolve(info[section] ?? '') : Promise.reject(new Error("ERR unknown command 'INFO'")),
+  } as unknown as Redis;
+}
+
+describe('what a Redis that refuses CONFIG tells', () => {
+  it('reads the policy and the append-only file from INFO instead', async () => {
+    const facts = await readRedisFacts(
+      managedRedis({
+        memory: '# Memory\r\nmaxmemory:0\r\nmaxmemory_policy:allkeys-lru\r\n',
+        persistence: '# Persistence\r\naof_enabled:1\r\n',
+      }),
+    );
+    expect(facts).toEqual({ maxmemoryPolicy: 'allkeys-lru', appendonly: '1', save: null });
+    expect(evictionCheck(facts.maxmemoryPolicy).status).toBe('fail');
+    expect(persistenceCheck(facts).status).toBe('ok');
+  });
+
+  it('is unknown (warnings, not failures) when INFO is refused too', async () => {
+    const facts = await readRedisFacts(managedRedis(null));
+    expect(facts).toEqual({ maxmemoryPolicy: null, appendonly: null, save: null });
+    expect([evictionCheck(facts.maxmemoryPolicy).status, persistenceCheck(facts).status]).toEqual([
+      'warn',
+      'warn',
+    ]);
   });
 });
 
