@@ -1,8 +1,10 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { LEGAL_BASES, type LegalBasis, type SourceName } from '../core/contact.ts';
+import type { ListsPolicy } from '../core/lists.ts';
 import { ConfigError } from '../errors/index.ts';
 import { decodeEncryptionKey, type EncryptionKeys } from '../lib/crypto.ts';
+import { LISTS_ENV, listsPolicyFrom } from './lists.ts';
 
 // The domain words live in core; re-exported for the modules that read them with the config.
 export type { LegalBasis, SourceName };
@@ -100,6 +102,7 @@ const schema = z.object({
       .optional()
       .default('LEGITIMATE_INTEREST_OTHER'),
   ),
+  ...LISTS_ENV,
 
   MAILCHIMP_API_KEY: optionalString.pipe(
     z
@@ -166,6 +169,8 @@ export interface Config {
   jobRetentionDays: number;
   workerConcurrency: number;
   policy: { subscribedLegalBasis: LegalBasis; implicitLegalBasis: LegalBasis | 'NOT_SET' };
+  /** Source lists carried over as HubSpot lists (HUBSPOT_LISTS, HUBSPOT_LIST_NAME_*). */
+  lists: ListsPolicy;
   hubspot: HubSpotConfig | undefined;
   mailchimp: MailchimpConfig | undefined;
   constantContact: ConstantContactConfig | undefined;
@@ -222,6 +227,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     jobRetentionDays: e.JOB_RETENTION_DAYS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     policy: { subscribedLegalBasis: e.SUBSCRIBED_LEGAL_BASIS, implicitLegalBasis: e.IMPLICIT_LEGAL_BASIS },
+    lists: listsPolicyFrom(e),
     hubspot: e.HUBSPOT_ACCESS_TOKEN
       ? {
           accessToken: e.HUBSPOT_ACCESS_TOKEN,

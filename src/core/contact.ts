@@ -1,3 +1,5 @@
+import type { ListMembership } from './lists.ts';
+
 /** The sources this project reads contacts from. */
 export type SourceName = 'mailchimp' | 'constant-contact';
 
@@ -54,6 +56,8 @@ export interface SourceContact {
   properties: Record<string, string>;
   /** When the source last changed the record (ISO 8601), used to pick whose properties win. */
   changedAt: string | null;
+  /** The HubSpot lists the record belongs in; absent when no kind of list is carried over (HUBSPOT_LISTS). */
+  lists?: ListMembership[];
 }
 
 interface RecordIdentity {

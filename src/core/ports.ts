@@ -96,7 +96,33 @@ export interface HubSpotPort {
   subscribe(inputs: SubscribeInput[]): Promise<EmailWriteResult[]>;
   /** True once a batch opt-out was refused with 403 and the per-address fallback is in use. */
   readonly usingOptOutFallback: boolean;
+  /** HubSpot's static lists (absent in ports that do not support them, e.g. test doubles). */
+  readonly lists?: HubSpotListsPort;
 }
+
+/** HubSpot's v3 lists, for contacts: what carries source lists over (src/workers/list-memberships.ts). */
+export interface HubSpotListsPort {
+  /**
+   * The id of the MANUAL contact list with this name, created when there is none; null when a list of that
+   * name exists but its members cannot be set through the API (a DYNAMIC list).
+   */
+  ensureList(name: string): Promise<string | null>;
+  /** A list's name and size; null when HubSpot has no list with that id. */
+  readList(listId: string): Promise<HubSpotListInfo | null>;
+  /** Adds (or removes) contacts by record id, in batches; `listMissing` when the list no longer exists. */
+  changeMembers(listId: string, change: 'add' | 'remove', recordIds: string[]): Promise<ListMembersResult>;
+  /** Record ids of the contacts with these addresses (batches of ≤100); addresses without a contact are absent. */
+  contactIds(emails: string[]): Promise<Map<string, string>>;
+}
+
+export interface HubSpotListInfo {
+  listId: string;
+  name: string;
+  processingType: string | null;
+  size: number | null;
+}
+
+export type ListMembersResult = { listMissing: false; changed: number } | { listMissing: true; changed: 0 };
 
 /** A HubSpot contact as a batch read by email returns it. */
 export interface HubSpotContactRead {

@@ -10,6 +10,7 @@ import {
   type PropertyDefinition,
 } from '../core/contact.ts';
 import type { CcContact, CcDefinitions } from '../core/ports.ts';
+import { carriesLists, ccLists } from './lists.ts';
 import type { ConsentPolicy } from './policy.ts';
 import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
 import { isRealDate, pad2, parseTimestamp, textValue } from './values.ts';
@@ -384,6 +385,10 @@ function mapContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
       consent,
       properties,
       changedAt: changedAt(contact, email),
+      ...(carriesLists(ctx.policy.lists)
+        ? // A deleted contact is in no list (it keeps only its opt-out).
+          { lists: deleted ? [] : ccLists(contact.list_memberships, ctx.definitions, ctx.policy.lists) }
+        : {}),
     },
   };
 }

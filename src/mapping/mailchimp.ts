@@ -17,6 +17,7 @@ import {
   mergeFieldDefinitions,
   mergeFieldProperties,
 } from './mailchimp-fields.ts';
+import { carriesLists, mailchimpLists } from './lists.ts';
 import type { ConsentPolicy } from './policy.ts';
 import { cleanText, dateTimeValue, describeValue, isoDay, parseTimestamp, textValue } from './values.ts';
 
@@ -181,6 +182,9 @@ function mapOrThrow(member: MailchimpMember, ctx: MailchimpMapContext): MappedRe
       consent: consentFor(rawStatus, member, ctx, audienceName),
       properties,
       changedAt: parseTimestamp(member.last_changed)?.toISOString() ?? null,
+      ...(carriesLists(ctx.policy.lists)
+        ? { lists: mailchimpLists(ctx.audience, audienceName, member.tags, ctx.policy.lists) }
+        : {}),
     },
   };
 }

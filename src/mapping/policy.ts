@@ -1,5 +1,6 @@
 import type { Config } from '../config/env.ts';
 import type { LegalBasis } from '../core/contact.ts';
+import type { ListsPolicy } from '../core/lists.ts';
 
 /**
  * The consent policy: the one place where the mapping tables' configurable choices live.
@@ -10,6 +11,8 @@ export interface ConsentPolicy {
   subscribedLegalBasis: LegalBasis;
   /** Legal basis for Constant Contact implicit permission; NOT_SET means no subscription is written for them. */
   implicitLegalBasis: LegalBasis | 'NOT_SET';
+  /** Source lists carried over as HubSpot lists (not consent: opted-out people stay in them); absent = none. */
+  lists?: ListsPolicy;
 }
 
 export const DEFAULT_POLICY: ConsentPolicy = {
@@ -17,6 +20,8 @@ export const DEFAULT_POLICY: ConsentPolicy = {
   implicitLegalBasis: 'LEGITIMATE_INTEREST_OTHER',
 };
 
-export function policyFromConfig(config: Pick<Config, 'policy'>): ConsentPolicy {
-  return { ...config.policy };
+export function policyFromConfig(
+  config: Pick<Config, 'policy'> & Partial<Pick<Config, 'lists'>>,
+): ConsentPolicy {
+  return { ...config.policy, ...(config.lists ? { lists: config.lists } : {}) };
 }

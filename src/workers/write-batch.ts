@@ -10,6 +10,7 @@ import { isLastAttempt } from './attempts.ts';
 import type { WorkerContext } from './context.ts';
 import { addressChanges, moveChangedEmails, moveReason, type MoveVerdict } from './email-moves.ts';
 import { verifyRecords } from './job-signature.ts';
+import { syncListMemberships } from './list-memberships.ts';
 import { writeOptOuts, type OptOutResult } from './opt-outs.ts';
 import { reportRunProgress } from './run-progress.ts';
 
@@ -130,6 +131,7 @@ async function writeLocked(
       .upsertContacts(toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })));
     for (const result of results) upserts.set(result.key, result);
   }
+  await syncListMemberships(ctx, runId, writers, upserts);
 
   // Opt-outs go out whether or not the properties could be written: consent never waits on data quality.
   const carried = changed.filter((r) => moves.get(r.key)?.kind === 'carryOptOut');

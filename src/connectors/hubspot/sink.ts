@@ -22,6 +22,7 @@ import { readConsent } from './consent.ts';
 import { upsertContacts } from './contacts.ts';
 import { readContactsByEmail } from './contacts-read.ts';
 import { changeEmails } from './email-changes.ts';
+import { changeListMembers, ensureList, readList } from './lists.ts';
 import { ensureProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
 import { batchRefusals, SubscriptionTypeResolver, type PreferencesDeps } from './subscriptions.ts';
@@ -134,6 +135,16 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
       readContactsByEmail({ transport, paths }, emails, properties),
     get usingOptOutFallback() {
       return batchRefusals(cacheKey).optOut;
+    },
+    lists: {
+      ensureList: (name: string) => ensureList({ transport }, name),
+      readList: (listId: string) => readList({ transport }, listId),
+      changeMembers: (listId: string, change: 'add' | 'remove', recordIds: string[]) =>
+        changeListMembers({ transport }, listId, change, recordIds),
+      contactIds: async (emails: string[]) => {
+        const found = await readContactsByEmail({ transport, paths }, emails, []);
+        return new Map([...found].map(([email, contact]) => [email, contact.hubspotId]));
+      },
     },
   };
 }

@@ -27,7 +27,7 @@ export const DEFAULT_HUBSPOT_VERSIONS: HubSpotApiVersions = {
 
 /** A request path plus a stable label for metrics and logs (no emails or ids in it). */
 export interface Endpoint {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   label: string;
 }

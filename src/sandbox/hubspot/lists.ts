@@ -1,4 +1,4 @@
-/** Lists v3 for contacts: create, fetch by id or name, add memberships (MANUAL and SNAPSHOT lists only). */
+/** Lists v3 for contacts: create, fetch by id or name, add and remove memberships (MANUAL and SNAPSHOT only). */
 import { json } from '../kit.ts';
 import type { Router, SandboxRequest, SandboxResponse } from '../kit.ts';
 import { addRoute } from './context.ts';
@@ -98,6 +98,37 @@ function handleAdd(ctx: SimContext, req: SandboxRequest): SandboxResponse {
   return json(200, { recordsIdsAdded: added, recordIdsMissing: missing });
 }
 
+/**
+ * Removes record ids; ids that are not members (or not records) come back in recordIdsMissing.
+ * https://developers.hubspot.com/docs/api-reference/2026-03/crm/lists/memberships/update-list-memberships
+ */
+function handleRemove(ctx: SimContext, req: SandboxRequest): SandboxResponse {
+  const list = ctx.state.lists.get(req.params.listId ?? '');
+  if (!list) return notFound(`List ${req.params.listId} does not exist`);
+  if (list.processingType === 'DYNAMIC') {
+    return validationError(
+      `List ${list.listId} is DYNAMIC; memberships can be changed only on MANUAL or SNAPSHOT lists`,
+    );
+  }
+  const body = readJsonBody(req);
+  if (!body.ok) return body.response;
+  const ids = body.value;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+    return validationError('Invalid input JSON: the body must be a JSON array of record id strings');
+  }
+  const removed: string[] = [];
+  const missing: string[] = [];
+  for (const id of ids as string[]) {
+    if (list.members.delete(id)) removed.push(id);
+    else if (!ctx.state.contactById(id)) missing.push(id);
+  }
+  if (removed.length) {
+    list.updatedAt = ctx.now();
+    list.listVersion++;
+  }
+  return json(200, { recordIdsRemoved: removed, recordIdsMissing: missing });
+}
+
 function handleMemberships(ctx: SimContext, req: SandboxRequest): SandboxResponse {
   const list = ctx.state.lists.get(req.params.listId ?? '');
   if (!list) return notFound(`List ${req.params.listId} does not exist`);
@@ -143,6 +174,12 @@ export function addListRoutes(router: Router, ctx: SimContext): void {
     path: '/crm/v3/lists/:listId/memberships/add',
     scope: write,
     handle: (req) => handleAdd(ctx, req),
+  });
+  addRoute(router, ctx, {
+    method: 'PUT',
+    path: '/crm/v3/lists/:listId/memberships/remove',
+    scope: write,
+    handle: (req) => handleRemove(ctx, req),
   });
   addRoute(router, ctx, {
     method: 'GET',
