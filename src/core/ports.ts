@@ -107,6 +107,8 @@ export interface HubSpotListsPort {
    * name exists but its members cannot be set through the API (a DYNAMIC list).
    */
   ensureList(name: string): Promise<string | null>;
+  /** The contact list with this name, without creating one; null when there is none. */
+  findList(name: string): Promise<HubSpotListInfo | null>;
   /** A list's name and size; null when HubSpot has no list with that id. */
   readList(listId: string): Promise<HubSpotListInfo | null>;
   /** Adds (or removes) contacts by record id, in batches; `listMissing` when the list no longer exists. */

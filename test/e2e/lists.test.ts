@@ -5,9 +5,11 @@
  * next sync, while an opt-out takes nobody out of any list.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { ListOverviewRow } from '../../src/cli/commands/lists.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import type { HubSpotSnapshot } from '../../src/sandbox/hubspot/index.ts';
 import { generateDataset } from '../../src/sandbox/index.ts';
+import { runCli } from './helpers/cli.ts';
 import { normalize } from './helpers/expected.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
@@ -106,6 +108,30 @@ describe('source lists → HubSpot lists', () => {
     expect(hubspotCalls(calls, LIST_ROUTES.remove)).toBe(0);
     expect(second.breakdown.listMembershipsAdded ?? 0).toBe(0);
     expect(sorted(hubspotLists(sandbox.hubspot.snapshot()))).toEqual(sorted(expected));
+
+    // esp-sync lists: every source list, the HubSpot list it maps to and that list's size.
+    const env = {
+      ...sandbox.env,
+      REDIS_URL: stack.config.redisUrl,
+      QUEUE_PREFIX: stack.config.queuePrefix,
+      LOG_LEVEL: 'silent',
+      HUBSPOT_LISTS: 'all',
+    };
+    const cli = await runCli(['lists', '--json'], env);
+    expect([cli.code, cli.stderr]).toEqual([0, '']);
+    const rows = JSON.parse(cli.stdout) as ListOverviewRow[];
+    const sizes = new Map(rows.filter((r) => r.hubspot).map((r) => [r.hubspotName, r.hubspot!.size]));
+    expect(sorted(new Map([...sizes].map(([n, size]) => [n, [String(size)]])))).toEqual(
+      sorted(new Map([...expected].map(([n, emails]) => [n, [String(emails.length)]]))),
+    );
+    const ccLists = sandbox.dataset.constantContact.lists.map((l) => `Constant Contact · ${l.name}`);
+    const audiences = sandbox.dataset.mailchimp.lists.map((l) => `Mailchimp · ${l.name}`);
+    expect(rows.map((r) => r.hubspotName)).toEqual(expect.arrayContaining([...ccLists, ...audiences]));
+    const text = await runCli(['lists', '--source', 'constant-contact'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toContain('Mailchimp');
+    const someCc = [...expected.keys()].find((n) => n.startsWith('Constant Contact'))!;
+    expect(text.stdout).toContain(`→  ${someCc} (list `);
   });
 
   it('removes a person from a tag list when the tag is removed in Mailchimp, and keeps opted-out people in their lists', async () => {

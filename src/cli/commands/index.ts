@@ -5,6 +5,7 @@ import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerKeygenCommand } from './keygen.ts';
+import { registerListsCommand } from './lists.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRetryFailedCommand } from './retry-failed.ts';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDoctorCommand(program);
   registerVerifyCommand(program);
+  registerListsCommand(program);
 }

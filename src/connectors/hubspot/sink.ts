@@ -22,7 +22,7 @@ import { readConsent } from './consent.ts';
 import { upsertContacts } from './contacts.ts';
 import { readContactsByEmail } from './contacts-read.ts';
 import { changeEmails } from './email-changes.ts';
-import { changeListMembers, ensureList, readList } from './lists.ts';
+import { changeListMembers, ensureList, findListByName, readList } from './lists.ts';
 import { ensureProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
 import { batchRefusals, SubscriptionTypeResolver, type PreferencesDeps } from './subscriptions.ts';
@@ -138,6 +138,7 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
     },
     lists: {
       ensureList: (name: string) => ensureList({ transport }, name),
+      findList: (name: string) => findListByName({ transport }, name),
       readList: (listId: string) => readList({ transport }, listId),
       changeMembers: (listId: string, change: 'add' | 'remove', recordIds: string[]) =>
         changeListMembers({ transport }, listId, change, recordIds),
