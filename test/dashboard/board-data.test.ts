@@ -19,7 +19,11 @@ const writeBatch = {
       sourceId: MEMBER_MD5,
       email: 'jane.doe@example.com',
       sourceStatus: 'subscribed',
-      consent: { state: 'subscribe', legalBasis: 'CONSENT_WITH_NOTICE', explanation: 'opt-in from 203.0.113.7' },
+      consent: {
+        state: 'subscribe',
+        legalBasis: 'CONSENT_WITH_NOTICE',
+        explanation: 'opt-in from 203.0.113.7',
+      },
       properties: { firstname: 'Janeth', lastname: 'Doerington', phone: '+46 70 123 45 67' },
       changedAt: '2026-01-01T00:00:00Z',
     },

@@ -28,8 +28,9 @@ export function registerRetryFailedCommand(program: Command): void {
         const failures = await failureSummary(app.store, runId);
         process.stderr.write(`${failureSummaryText(runId, failures)}\n`);
         if (failures.retryable === 0) {
-          if (opts.json)
-            {process.stdout.write(`${JSON.stringify({ runId: null, retryOf: runId, ...failures })}\n`);}
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ runId: null, retryOf: runId, ...failures })}\n`);
+          }
           return;
         }
         await startAndMaybeFollow(app, {
