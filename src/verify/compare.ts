@@ -13,7 +13,8 @@
  *   record asks for it, after reading HubSpot's current status.
  * - missingContact: no HubSpot contact has the address.
  * - propertiesDiffer: the contact's properties differ from the owning record's (only properties the record
- *   sets; values compared as numbers or instants where both sides read as such).
+ *   sets; values compared as numbers or instants where both sides read as such). Not compared when the
+ *   ledger's owner of the address is a record changed later than any read now (outside verify's scope).
  */
 import { CONSENT_RANK } from '../core/contact.ts';
 import type { HubSpotConsent, HubSpotContactRead } from '../core/ports.ts';
@@ -70,6 +71,12 @@ export interface HubSpotView {
   consent: HubSpotConsent | undefined;
   /** The ledger's strictest rank for the address, when it knows one. */
   ledgerRank: number | undefined;
+  /**
+   * The ledger's property owner of the address ("<changedAt>|<recordKey>"), when it knows one. A later one than
+   * the records read now (another audience or source outside verify's scope) owns the properties: they are not
+   * compared.
+   */
+  ledgerOwner?: string | undefined;
 }
 
 export function compareOne(expected: PersonExpectation, hubspot: HubSpotView): Difference[] {
@@ -117,6 +124,11 @@ export function compareOne(expected: PersonExpectation, hubspot: HubSpotView): D
     out.push({ ...base, kind: 'missingContact', detail: 'no HubSpot contact has this address' });
     return out;
   }
+  const ownedElsewhere =
+    hubspot.ledgerOwner !== undefined &&
+    expected.ownerTag !== null &&
+    hubspot.ledgerOwner > expected.ownerTag;
+  if (ownedElsewhere) return out;
   const actual = hubspot.contact.properties;
   const differing = Object.entries(expected.properties)
     .filter(([name, value]) => actual[name] === undefined || !sameValue(value, actual[name]))

@@ -30,6 +30,8 @@ export interface VerifyDeps {
   hubspot: HubSpotReadPort;
   readers: SourceReaders;
   ledger: Pick<ConsentLedger, 'strictestConsent' | 'pendingOptOutsFor'>;
+  /** The ledger's property owner per address ("<changedAt>|<recordKey>"); absent when it knows none. */
+  propertyOwners: (emails: string[]) => Promise<Map<string, string>>;
   policy: ConsentPolicy;
   /** Progress for big audiences (the CLI prints it on stderr). */
   progress?: (message: string) => void;
@@ -79,17 +81,19 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     for await (const chunk of store.chunks(HUBSPOT_CHUNK)) {
       const emails = chunk.map((p) => p.email);
       const propertyNames = [...new Set(chunk.flatMap((p) => Object.keys(p.properties)))];
-      const [contacts, consent, ranks, pending] = [
+      const [contacts, consent, ranks, pending, owners] = [
         await deps.hubspot.readContacts(emails, propertyNames),
         await deps.hubspot.readConsent(emails),
         await deps.ledger.strictestConsent(emails),
         await deps.ledger.pendingOptOutsFor(emails),
+        await deps.propertyOwners(emails),
       ];
       for (const person of chunk) {
         const found = compareOne(person, {
           contact: contacts.get(person.email),
           consent: consent.get(person.email),
           ledgerRank: ranks.get(person.email),
+          ledgerOwner: owners.get(person.email),
         });
         const waiting = pending.get(person.email);
         for (const d of found) {

@@ -104,6 +104,29 @@ describe('esp-sync verify against the sandbox', () => {
     expect(result.stdout).not.toMatch(/^verify:/m);
   }, 120_000);
 
+  it('reads one audience with --audience, and agrees on a portal that refuses the batch status endpoints', async () => {
+    const audience = stack.sandbox.dataset.mailchimp.lists[1]!;
+    const one = await verify(verifyDeps(stack.app).verify, {
+      sources: ['mailchimp'],
+      audiences: [audience.id],
+    });
+    expect(one.records.read).toBe(audience.members.length);
+    expect(one.differences).toEqual([]);
+
+    stack.sandbox.hubspot.setOptions({ batchEndpointsForbidden: true });
+    try {
+      stack.sandbox.resetCallCounts();
+      const report = await verifyHere();
+      expect(report.differences).toEqual([]);
+      // Consent read one address at a time: two calls per person.
+      expect(
+        hubspotCalls(stack.sandbox.callCounts(), /statuses\/\{?[^/]*\}?\/unsubscribe-all$/),
+      ).toBeGreaterThan(0);
+    } finally {
+      stack.sandbox.hubspot.setOptions({ batchEndpointsForbidden: false });
+    }
+  }, 120_000);
+
   it('reports an opt-out taken back in HubSpot under "opt-out not applied" and exits 1', async () => {
     await resubscribeInHubSpot(optedOut);
     expect(consentOf(stack.sandbox.hubspot.snapshot(), optedOut).optedOutOfAll).toBe(false);

@@ -116,6 +116,18 @@ describe('differences', () => {
     ]);
   });
 
+  it('leaves the properties alone when the ledger’s owner is a record changed later than those read now', () => {
+    const p = person(record('a', { state: 'none' }, '2024-01-01T00:00:00.000Z', { firstname: 'Ann' }));
+    const view = { contact: contact({ firstname: 'Anne' }), consent: consent({}), ledgerRank: 1 };
+    expect(compareOne(p, { ...view, ledgerOwner: '2025-01-01T00:00:00.000Z|b' })).toEqual([]);
+    expect(compareOne(p, { ...view, ledgerOwner: '2024-01-01T00:00:00.000Z|a' })[0]?.kind).toBe(
+      'propertiesDiffer',
+    );
+    expect(compareOne(p, { ...view, ledgerOwner: '2023-01-01T00:00:00.000Z|b' })[0]?.kind).toBe(
+      'propertiesDiffer',
+    );
+  });
+
   it('compares numbers and instants by value', () => {
     expect(sameValue('2024-05-01T10:00:00Z', '2024-05-01T10:00:00.000Z')).toBe(true);
     expect(sameValue('2024-05-01', '1714521600000')).toBe(true);
