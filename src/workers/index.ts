@@ -10,14 +10,14 @@ import {
 import { queueBackoffMs } from '../http/retry.ts';
 import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
 import { isFinished } from '../run/follow.ts';
-import { processCcPage } from './cc-page.ts';
 import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
-import { processMailchimpPage } from './mailchimp-page.ts';
 import { processReadPhase } from './read-phase.ts';
+import { processSourcePage, SOURCE_PAGE_JOB } from './source-page.ts';
 import { processSubscribePhase } from './subscribe.ts';
 import { processSubscribeBatch } from './subscribe-batch.ts';
 import { PENDING_OPT_OUTS_JOB, processPendingOptOuts } from './opt-outs.ts';
+import { checkJobData } from './job-schemas.ts';
 import { RefusedJobError } from './job-signature.ts';
 import { processReleaseRun, queueReleaseWhenDrained, RELEASE_RUN_JOB } from './release-run.ts';
 import { processWriteBatch } from './write-batch.ts';
@@ -30,8 +30,7 @@ const HANDLERS: Record<string, Handler> = {
   'read-phase': processReadPhase,
   'subscribe-phase': processSubscribePhase,
   finalize: processFinalize,
-  'mailchimp-page': processMailchimpPage,
-  'cc-page': processCcPage,
+  [SOURCE_PAGE_JOB]: processSourcePage,
   'write-batch': processWriteBatch,
   'subscribe-batch': processSubscribeBatch,
   [PENDING_OPT_OUTS_JOB]: processPendingOptOuts,
@@ -62,6 +61,7 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
   return async (job, token) => {
     const handler = HANDLERS[job.name];
     if (!handler) throw new UnrecoverableError(`No processor for job "${job.name}".`);
+    checkJobData(job.name, job.data, job.id);
     try {
       return await handler(ctx, job, token!);
     } catch (err) {

@@ -63,6 +63,12 @@ describe('forged jobs', () => {
     });
     expect(await failedFor(hubspot, subscribe)).toContain('none of its 1 candidate(s) was collected by run');
 
+    // Data of the wrong shape is refused before any processor runs.
+    const misshapen = await hubspot.add('write-batch', { runId: done.run.id, records: [{ key: 'x' }] });
+    expect(await failedFor(hubspot, misshapen)).toContain(
+      'its data is not one this tool creates (records.0.source',
+    );
+
     // A forged job does not stop a real run either: the run it names carries on.
     const going = await app.store.createRun({
       sources: ['mailchimp'],

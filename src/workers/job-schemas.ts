@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { RefusedJobError } from './job-signature.ts';
+
+const runId = z.string().min(1).max(100);
+const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting']).optional() });
+const page = z.looseObject({ runId });
+const record = z.looseObject({
+  key: z.string().min(1),
+  source: z.enum(['mailchimp', 'constant-contact']),
+  email: z.string().min(3),
+  consent: z.looseObject({ state: z.enum(['subscribe', 'none', 'optOut']) }),
+  properties: z.record(z.string(), z.string()),
+});
+
+/**
+ * The shape of each job this tool creates, checked before its processor runs: a job added or edited by hand
+ * into something else fails at once (and alone). Write batches are also signed (job-signature.ts), subscribe
+ * batches and pending opt-outs check their contents against the run's own state in their processors.
+ */
+const SCHEMAS: Record<string, z.ZodType> = {
+  'read-phase': phase,
+  'subscribe-phase': phase,
+  finalize: phase,
+  'release-run': z.looseObject({ runId }),
+  'mailchimp-page': page,
+  'cc-page': page,
+  'source-page': page,
+  'write-batch': z.looseObject({ runId, records: z.array(record).min(1).max(100) }),
+};
+
+export function checkJobData(name: string, data: unknown, jobId: string | undefined): void {
+  const schema = SCHEMAS[name];
+  if (!schema) return;
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data';
+    throw new RefusedJobError(
+      `Refused ${name} job ${jobId ?? ''}: its data is not one this tool creates (${where}).`,
+    );
+  }
+}
