@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ListOverviewRow } from '../../src/cli/commands/lists.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import type { HubSpotSnapshot } from '../../src/sandbox/hubspot/index.ts';
-import { generateDataset } from '../../src/sandbox/index.ts';
+import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { normalize } from './helpers/expected.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
@@ -23,16 +23,19 @@ const LIST_ROUTES = {
 const pool = new StackPool();
 afterEach(() => pool.closeAll());
 
-async function openStack(seed: number): Promise<LocalStack> {
-  const dataset = generateDataset({
+function dataset(seed: number) {
+  return generateDataset({
     seed,
     mailchimp: { audiences: 2, membersPerAudience: 60 },
     constantContact: { contacts: 50 },
     overlap: 0.3,
     hubspotPreexisting: { contacts: 5, optedOutShare: 0.4 },
   });
+}
+
+async function openStack(seed: number): Promise<LocalStack> {
   return pool.open({
-    sandbox: { seed, limits: false, dataset },
+    sandbox: { seed, limits: false, dataset: dataset(seed) },
     env: { CONSTANT_CONTACT_RATE_LIMIT: '100', HUBSPOT_LISTS: 'audiences,tags,cc-lists' },
   });
 }
@@ -173,5 +176,27 @@ describe('source lists → HubSpot lists', () => {
     expect(second.breakdown.listMembershipsAdded).toBe(1);
     expect(hubspotCalls(sandbox.callCounts(), LIST_ROUTES.create)).toBe(0);
     expect(sorted(lists)).toEqual(sorted(await expectedLists(stack, [first.run.id, second.run.id])));
+  });
+
+  it('fills the lists with a --full run after lists are turned on for an earlier migration', async () => {
+    const sandbox = await startSandbox({ seed: 193, limits: false, dataset: dataset(193) });
+    pool.onClose(() => sandbox.close());
+    const queuePrefix = pool.prefix('lists-later');
+    const env = { CONSTANT_CONTACT_RATE_LIMIT: '100' };
+    const without = await pool.open({ existingSandbox: sandbox, queuePrefix, env });
+    const first = await without.run({ sources: ['mailchimp', 'constant-contact'] });
+    expect(first.run.status).toMatch(/^completed/);
+    expect(sandbox.hubspot.snapshot().lists).toEqual([]);
+    await pool.closeStack(without);
+
+    const withLists = await pool.open({
+      existingSandbox: sandbox,
+      queuePrefix,
+      env: { ...env, HUBSPOT_LISTS: 'all' },
+    });
+    const second = await withLists.run({ sources: ['mailchimp', 'constant-contact'], full: true });
+    expect(second.run.status).toMatch(/^completed/);
+    const expected = await expectedLists(withLists, [first.run.id, second.run.id]);
+    expect(sorted(hubspotLists(sandbox.hubspot.snapshot()))).toEqual(sorted(expected));
   });
 });
