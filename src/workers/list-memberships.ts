@@ -15,11 +15,6 @@ import { ListMembershipState, type ContactLists, type StoredList } from './list-
 const resolved = new Map<string, string | null>();
 const cacheKey = (prefix: string, name: string) => `${prefix}\u0000${name.toLowerCase()}`;
 
-/** Forgets the process's list ids (tests that reset the sandbox between stacks). */
-export function forgetResolvedLists(): void {
-  resolved.clear();
-}
-
 export async function syncListMemberships(
   ctx: WorkerContext,
   runId: string,
