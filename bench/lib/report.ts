@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { format, resolveConfig } from 'prettier';
 
 export interface Row {
   scenario: string;
@@ -96,16 +97,16 @@ export function printTable(rows: Row[]): void {
   }
 }
 
-export function writeResults(
+/** Writes both files; the JSON formatted as the repository's Prettier settings want it (`npm run lint`). */
+export async function writeResults(
   dir: string,
   rows: Row[],
   machine: Machine,
   settings: Record<string, string | number>,
   raw: unknown,
-): void {
-  writeFileSync(
-    `${dir}/results.json`,
-    `${JSON.stringify({ writtenAt: new Date().toISOString(), machine, settings, rows, raw }, null, 2)}\n`,
-  );
+): Promise<void> {
+  const file = `${dir}/results.json`;
+  const json = JSON.stringify({ writtenAt: new Date().toISOString(), machine, settings, rows, raw });
+  writeFileSync(file, await format(json, { ...(await resolveConfig(file)), filepath: file }));
   writeFileSync(`${dir}/RESULTS.md`, markdown(rows, machine, settings));
 }
