@@ -1,4 +1,5 @@
 import { maskEmail } from '../lib/logger.ts';
+import { maskAddress, maskText } from './mask.ts';
 import { isFinished } from '../run/follow.ts';
 import { COUNT_NAMES } from '../run/types.ts';
 import { breakdownTables } from './breakdown.ts';
@@ -120,10 +121,10 @@ function failuresTable(d: RunPageData): Html {
   const rows = d.failures.map(
     (r) =>
       html`<tr>
-        <td>${maskEmail(r.email ?? '')}</td>
+        <td>${maskAddress(r.email)}</td>
         <td>${r.source}</td>
         <td>${r.sourceStatus}</td>
-        <td>${maskEmail(r.reason ?? '')}</td>
+        <td>${maskText(r.reason ?? '')}</td>
         <td>${maskEmail(r.key)}</td>
       </tr>`,
   );

@@ -361,7 +361,13 @@ function mapContact(contact: CcContact, ctx: CcMapContext): MappedRecord {
   }
   if (deleted && permission !== 'unsubscribed') return { kind: 'skipped', reason: SKIP_DELETED, ...identity };
   if (!normalized) {
-    return { kind: 'failed', reason: `invalid email address ${describe(address)}`, ...identity };
+    // The report shows the address as the source holds it, so that it can be found and fixed there.
+    return {
+      kind: 'failed',
+      reason: `invalid email address ${describe(address)}`,
+      ...identity,
+      email: address,
+    };
   }
   if (!permission) {
     return {

@@ -162,6 +162,8 @@ function mapOrThrow(member: MailchimpMember, ctx: MailchimpMapContext): MappedRe
       kind: 'failed',
       reason: `invalid email address ${JSON.stringify(describeValue(member.email_address))}`,
       ...identity,
+      // The report shows the address as the source holds it, so that it can be found and fixed there.
+      email: textValue(member.email_address, 320) ?? null,
     };
   }
 

@@ -7,8 +7,7 @@ import {
   RateLimitedError,
   errorMessage,
 } from '../errors/index.ts';
-import { queueBackoffMs } from '../http/retry.ts';
-import { QUEUE_NAMES, type QueueName } from '../queue/queues.ts';
+import { QUEUE_NAMES, WORKER_SETTINGS, type QueueName } from '../queue/queues.ts';
 import { isFinished } from '../run/follow.ts';
 import type { WorkerContext } from './context.ts';
 import { processFinalize } from './finalize.ts';
@@ -128,7 +127,7 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
         maximumRateLimitDelay: 5_000,
         stalledInterval: options.stalledInterval ?? 30_000,
         lockDuration: options.lockDuration ?? 60_000,
-        settings: { backoffStrategy: (attemptsMade, _type, err) => queueBackoffMs(attemptsMade, err) },
+        settings: WORKER_SETTINGS,
       },
     );
     worker.on('failed', (job, err) => {

@@ -131,7 +131,6 @@ async function writeLocked(
       .upsertContacts(toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })));
     for (const result of results) upserts.set(result.key, result);
   }
-  await syncListMemberships(ctx, runId, writers, upserts);
 
   // Opt-outs go out whether or not the properties could be written: consent never waits on data quality.
   const carried = changed.filter((r) => moves.get(r.key)?.kind === 'carryOptOut');
@@ -153,6 +152,8 @@ async function writeLocked(
     runId,
     [...optOutKeys].map(([email, keys]) => ({ email, keys })),
   );
+  // Lists after the opt-outs: a list call that keeps failing must never hold an opt-out back.
+  await syncListMemberships(ctx, runId, writers, upserts);
 
   const seen = await ctx.store.getRows(
     runId,

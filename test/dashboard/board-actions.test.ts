@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Worker } from 'bullmq';
 import type { App } from '../../src/app.ts';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
+import { WORKER_SETTINGS } from '../../src/queue/queues.ts';
 import { basic, testApp } from './harness.ts';
 
 const AUTH = basic('ops', 'board-actions-password');
@@ -42,7 +43,7 @@ async function failedJob(app: App, id: string): Promise<void> {
     () => {
       throw new Error('boom');
     },
-    { connection, prefix: app.config.queuePrefix },
+    { connection, prefix: app.config.queuePrefix, settings: WORKER_SETTINGS },
   );
   const failed = new Promise<void>((resolve) => worker.on('failed', () => resolve()));
   await queue.add('write-batch', { runId: 'r1', full: false, records: [] }, { jobId: id, attempts: 1 });

@@ -155,13 +155,19 @@ describe('mapMailchimpMember: email', () => {
     expect(contactOf(member()).email).toBe('ada@example.com');
   });
 
-  it.each([['not-an-email'], [''], [null], ['two@@example.com'], ['a b@example.com']])(
-    'invalid email %j → failed with the address in the reason',
-    (email) => {
+  it.each([
+    ['not-an-email', 'not-an-email'],
+    ['', null],
+    [null, null],
+    ['two@@example.com', 'two@@example.com'],
+    [' a b@example.com ', 'a b@example.com'],
+  ])(
+    'invalid email %j → failed with the address in the reason, and in the row as the source holds it',
+    (email, shown) => {
       const result = mapMailchimpMember(member({ email_address: email }), ctx);
       expect(result).toMatchObject({
         kind: 'failed',
-        email: null,
+        email: shown,
         key: 'mailchimp:aud1:c1',
         sourceStatus: 'subscribed',
       });
