@@ -5,6 +5,7 @@
  * verify agrees.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { forgetBatchRefusals } from '../../src/connectors/hubspot/index.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { generateDataset } from '../../src/sandbox/index.ts';
 import { verify, type VerifyReport } from '../../src/verify/verify.ts';
@@ -61,9 +62,14 @@ beforeAll(async () => {
     constantContact: { contacts: 80 },
     hubspotPreexisting: { contacts: 0 },
   });
-  stack = await pool.open({ sandbox: { seed: 23, limits: false, dataset } });
+  // The sandbox's limits are off; so is our own shared limiter's (the per-address fallback below is call-heavy).
+  stack = await pool.open({
+    sandbox: { seed: 23, limits: false, dataset },
+    env: { HUBSPOT_RATE_LIMIT: '100000' },
+  });
   env = {
     ...stack.sandbox.env,
+    HUBSPOT_RATE_LIMIT: '100000',
     REDIS_URL: stack.config.redisUrl,
     QUEUE_PREFIX: stack.config.queuePrefix,
     LOG_LEVEL: 'silent',
@@ -120,10 +126,12 @@ describe('esp-sync verify against the sandbox', () => {
       expect(report.differences).toEqual([]);
       // Consent read one address at a time: two calls per person.
       expect(
-        hubspotCalls(stack.sandbox.callCounts(), /statuses\/\{?[^/]*\}?\/unsubscribe-all$/),
+        hubspotCalls(stack.sandbox.callCounts(), /^GET .*\/statuses\/[^/]+\/unsubscribe-all$/),
       ).toBeGreaterThan(0);
     } finally {
       stack.sandbox.hubspot.setOptions({ batchEndpointsForbidden: false });
+      // The sink remembers a refusal for the life of the process; the next tests use the batch endpoints again.
+      forgetBatchRefusals();
     }
   }, 120_000);
 
