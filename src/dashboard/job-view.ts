@@ -22,6 +22,7 @@ const SHOWN_FIELDS = new Set([
   'tieSecond',
   'cursor',
   'chain',
+  'source',
   'updatedAfter',
   'optoutAfter',
   'scheduleId',
@@ -86,6 +87,9 @@ export function jobDataView(value: unknown): unknown {
       view.candidates = v.slice(0, MAX_LISTED).map(candidateView);
     } else if (field === 'parent') {
       view.parent = parentView(v);
+    } else if (field === 'checkpoint') {
+      // A source page's paging state (src/connectors/*/pages.ts): the same allow-list applies inside it.
+      view.checkpoint = jobDataView(v);
     } else if (SHOWN_FIELDS.has(field) || typeof v === 'number' || typeof v === 'boolean') {
       view[field] = shown(v);
     } else {

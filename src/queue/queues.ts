@@ -1,7 +1,6 @@
 import { FlowProducer, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { queueBackoffMs } from '../http/retry.ts';
 import type { SourceContact, SourceName } from '../core/contact.ts';
-import type { MailchimpStatus } from '../core/ports.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
 
 /** The queues, one per kind of work, so a quota pause of one API never stalls the others. */
@@ -28,31 +27,18 @@ export interface PhaseJobData {
   step?: 'started' | 'waiting';
 }
 
-export interface MailchimpPageData {
+/**
+ * One page of a chain of source pages. The checkpoint belongs to the source's connector (its paging state);
+ * the queue stores it as it is and hands it back to the connector for the next page.
+ */
+export interface SourcePageData<Checkpoint = unknown> {
   runId: string;
   parent: ParentRef;
-  audienceId: string;
-  status: MailchimpStatus;
-  /** Position in this audience and status's chain of pages. */
+  /** The chain's name within its source, stable across runs (an audience and status, a pass of a sync). */
+  chain: string;
+  /** Position in the chain. */
   index: number;
-  /** Keyset window: members with since < last_changed < before (Mailchimp's filters are exclusive). */
-  since?: string;
-  before: string;
-  offset: number;
-  /** Set while paging by offset through one second that holds more than a page of members. */
-  tieSecond?: string;
-}
-
-export interface CcPageData {
-  runId: string;
-  parent: ParentRef;
-  /** Relative href of the page, null for the first. */
-  cursor: string | null;
-  index: number;
-  /** Which pass of the run this page belongs to (a sync reads updated and opted-out contacts separately). */
-  chain: 'all' | 'updated' | 'optout';
-  updatedAfter?: string;
-  optoutAfter?: string;
+  checkpoint: Checkpoint;
 }
 
 /** A HubSpot write of at most 100 source records with distinct emails: contacts' fields, never credentials. */

@@ -41,12 +41,16 @@ export class WatermarkStore {
 export const mailchimpScope = (audienceId: string) => `mailchimp:${audienceId}`;
 export const CONSTANT_CONTACT_SCOPE = 'constant-contact';
 
-/** Mailchimp's since_last_changed is exclusive and second-precise: start this far before the watermark. */
+/**
+ * How far before the watermark a sync starts reading: source timestamps are second-precise at best (Mailchimp's
+ * since_last_changed, https://mailchimp.com/developer/marketing/api/list-members/list-members-info/), and a
+ * change stamped just before the run's bound may become visible only after it was read.
+ */
 export const OVERLAP_MS = 60_000;
 
-/** ISO 8601 at second precision with +00:00, the format Mailchimp documents. */
-export function toMailchimpTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+/** A watermark as stored: ISO 8601 at second precision (each source connector formats it its own way). */
+export function toWatermarkTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function minusOverlap(iso: string, overlapMs = OVERLAP_MS): Date {

@@ -1,26 +1,20 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { MAILCHIMP_STATUSES } from '../core/ports.ts';
+import { firstCcCheckpoints } from '../connectors/constant-contact/index.ts';
+import { firstMailchimpCheckpoints } from '../connectors/mailchimp/index.ts';
 import { mailchimpPropertyDefinitions } from '../mapping/mailchimp.ts';
 import { ccPropertyDefinitions } from '../mapping/constant-contact.ts';
-import {
-  jobId,
-  QUEUE_NAMES,
-  type CcPageData,
-  type MailchimpPageData,
-  type ParentRef,
-  type PhaseJobData,
-} from '../queue/queues.ts';
+import type { ParentRef, PhaseJobData } from '../queue/queues.ts';
 import type { RunInfo } from '../run/types.ts';
 import {
   CONSTANT_CONTACT_SCOPE,
   WatermarkStore,
   mailchimpScope,
   minusOverlap,
-  toMailchimpTime,
+  toWatermarkTime,
 } from '../run/watermarks.ts';
 import type { WorkerContext } from './context.ts';
 import { enqueueRetryBatches } from './retry-failed.ts';
-import { serializeDefinitions } from './cc-page.ts';
+import { firstPageData, serializeDefinitions, sourcePageJob } from './source-page.ts';
 import { enqueuePendingOptOuts } from './opt-outs.ts';
 
 /**
@@ -57,16 +51,30 @@ export async function processReadPhase(
 async function planTime(ctx: WorkerContext, run: RunInfo): Promise<string> {
   const existing = await ctx.store.plannedAt(run.id);
   if (existing) return existing;
-  const now = toMailchimpTime(new Date());
+  const now = toWatermarkTime(new Date());
   await ctx.store.setPlannedAt(run.id, now);
   return now;
 }
 
 /** Where a sync starts reading: the watermark minus the overlap, or nothing (a full read) without one. */
-async function sinceFor(ctx: WorkerContext, run: RunInfo, scope: string): Promise<string | undefined> {
+async function sinceFor(ctx: WorkerContext, run: RunInfo, scope: string): Promise<Date | undefined> {
   if (run.kind !== 'sync') return undefined;
   const watermark = await new WatermarkStore(ctx.redis, ctx.config.queuePrefix).get(scope);
-  return watermark ? toMailchimpTime(minusOverlap(watermark)) : undefined;
+  return watermark ? minusOverlap(watermark) : undefined;
+}
+
+/** Queues the first page of each chain as a child of the read phase. */
+async function queueFirstPages(
+  ctx: WorkerContext,
+  run: RunInfo,
+  parent: ParentRef,
+  chains: Parameters<typeof firstPageData>[2][],
+): Promise<void> {
+  const jobs = chains.map((first) => sourcePageJob(firstPageData(run.id, parent, first)));
+  for (const queue of new Set(jobs.map((j) => j.queue))) {
+    const ofQueue = jobs.filter((j) => j.queue === queue);
+    await ctx.queues.byName[queue].addBulk(ofQueue.map(({ name, data, opts }) => ({ name, data, opts })));
+  }
 }
 
 async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef): Promise<void> {
@@ -84,28 +92,17 @@ async function planMailchimp(ctx: WorkerContext, run: RunInfo, parent: ParentRef
     run.id,
     audiences.map((a) => `mailchimp:${a.id}`),
   );
-  const queue = ctx.queues.byName[QUEUE_NAMES.mailchimp];
   for (const audience of audiences) {
     const mergeFields = await mailchimp.mergeFields(audience.id);
     await ctx.hubspot().ensureProperties(mailchimpPropertyDefinitions(mergeFields));
     await ctx.store.setMailchimpAudience(run.id, { audience, mergeFields });
     await ctx.store.pinWatermark(run.id, mailchimpScope(audience.id), before);
     const since = await sinceFor(ctx, run, mailchimpScope(audience.id));
-    await queue.addBulk(
-      MAILCHIMP_STATUSES.map((status) => ({
-        name: 'mailchimp-page',
-        data: {
-          runId: run.id,
-          parent,
-          audienceId: audience.id,
-          status,
-          index: 0,
-          before,
-          offset: 0,
-          ...(since ? { since } : {}),
-        } satisfies MailchimpPageData,
-        opts: { jobId: jobId(run.id, 'mc', audience.id, status, 0), parent, failParentOnFailure: true },
-      })),
+    await queueFirstPages(
+      ctx,
+      run,
+      parent,
+      firstMailchimpCheckpoints(audience.id, { before: new Date(before), since }),
     );
   }
 }
@@ -117,19 +114,5 @@ async function planConstantContact(ctx: WorkerContext, run: RunInfo, parent: Par
   await ctx.store.addReadScopes(run.id, ['constant-contact']);
   await ctx.store.pinWatermark(run.id, CONSTANT_CONTACT_SCOPE, await planTime(ctx, run));
   const since = await sinceFor(ctx, run, CONSTANT_CONTACT_SCOPE);
-  const sinceIso = since ? new Date(since).toISOString() : undefined;
-  // An unsubscribe may not move updated_at, so a sync reads updated and opted-out contacts as two chains.
-  const chains: CcPageData[] = sinceIso
-    ? [
-        { runId: run.id, parent, cursor: null, index: 0, chain: 'updated', updatedAfter: sinceIso },
-        { runId: run.id, parent, cursor: null, index: 0, chain: 'optout', optoutAfter: sinceIso },
-      ]
-    : [{ runId: run.id, parent, cursor: null, index: 0, chain: 'all' }];
-  await ctx.queues.byName[QUEUE_NAMES.constantContact].addBulk(
-    chains.map((data) => ({
-      name: 'cc-page',
-      data,
-      opts: { jobId: jobId(run.id, 'cc', data.chain, 0), parent, failParentOnFailure: true },
-    })),
-  );
+  await queueFirstPages(ctx, run, parent, firstCcCheckpoints(since));
 }

@@ -44,6 +44,19 @@ const subscribeBatch = {
   secretNote: 'Janeth Doerington',
 };
 
+const ccPage = {
+  runId: 'run-1',
+  parent: { id: 'read-1', queue: 'bull:runs' },
+  chain: 'updated',
+  index: 2,
+  checkpoint: {
+    source: 'constant-contact',
+    cursor: '/v3/contacts?cursor=abc',
+    updatedAfter: '2024-05-01T12:00:00.000Z',
+    note: 'Janeth Doerington',
+  },
+};
+
 describe('job data on Bull Board', () => {
   let app: App;
   let cleanup: () => Promise<void>;
@@ -56,6 +69,7 @@ describe('job data on Bull Board', () => {
     dash = await startDashboard({ app, port: 0, host: '127.0.0.1', auth: CREDENTIALS, readOnly: false });
     await app.queues.byName.hubspot.add('write-batch', writeBatch, { jobId: 'write-1' });
     await app.queues.byName.hubspot.add('subscribe-batch', subscribeBatch, { jobId: 'subscribe-1' });
+    await app.queues.byName['constant-contact'].add('source-page', ccPage, { jobId: 'page-1' });
     const connection = app.redis.duplicate();
     const worker = new Worker(
       'mailchimp',
@@ -98,6 +112,15 @@ describe('job data on Bull Board', () => {
     for (const secret of ['bob.smith', '198.51.100.23', 'Janeth', 'fp-1']) {
       expect(body).not.toContain(secret);
     }
+  });
+
+  it('shows a source page’s chain and checkpoint fields from the allow-list, not the others', async () => {
+    const body = await get('/queues/api/queues/constant-contact/page-1');
+    expect(body).toContain('"chain":"updated"');
+    expect(body).toContain('"source":"constant-contact"');
+    expect(body).toContain('"updatedAfter":"2024-05-01T12:00:00.000Z"');
+    expect(body).toContain('"hiddenFields":["note"]');
+    expect(body).not.toContain('Janeth');
   });
 
   it('masks emails and MD5s in failedReason and stack traces', async () => {

@@ -4,18 +4,18 @@
  * reads every member either way. And a proxy's bare 403 stops the run instead of being waited on for ever.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { buildMailchimpSource } from '../../src/connectors/mailchimp/index.ts';
+import {
+  buildMailchimpSource,
+  firstMailchimpCheckpoints,
+  mailchimpPages,
+  type MailchimpCheckpoint,
+} from '../../src/connectors/mailchimp/index.ts';
 import { createSdkListsApi } from '../../src/connectors/mailchimp/sdk.ts';
 import { ConfigError } from '../../src/errors/index.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import {
-  mailchimpQuery,
-  nextMailchimpWindow,
-  type MailchimpWindow,
-} from '../../src/workers/mailchimp-keyset.ts';
 
 const PAGE = 25;
-const BEFORE = '2030-01-01T00:00:00+00:00';
+const BEFORE = new Date('2030-01-01T00:00:00Z');
 let sandbox: Sandbox;
 let listId: string;
 
@@ -54,24 +54,20 @@ async function readChain(): Promise<{ ids: Set<string>; pages: number; ended: bo
       }),
     limiter: { run: (operation) => operation() },
   });
+  const pager = mailchimpPages(source, PAGE);
   const ids = new Set<string>();
-  let window: MailchimpWindow | null = { before: BEFORE, offset: 0 };
+  const subscribedChain = firstMailchimpCheckpoints(listId, { before: BEFORE }).find(
+    (f) => f.checkpoint.status === 'subscribed',
+  );
+  let checkpoint: MailchimpCheckpoint | null = subscribedChain!.checkpoint;
   let pages = 0;
-  while (window && pages < 200) {
-    const query = mailchimpQuery(window);
-    const page = await source.memberPage({
-      audienceId: listId,
-      status: 'subscribed',
-      offset: query.offset,
-      count: PAGE,
-      beforeLastChanged: query.before,
-      ...(query.since ? { sinceLastChanged: query.since } : {}),
-    });
-    for (const m of page.members) ids.add(m.id);
-    window = nextMailchimpWindow(window, page, PAGE);
+  while (checkpoint && pages < 200) {
+    const page = await pager.readPage(checkpoint);
+    for (const m of page.records) ids.add(m.id);
+    checkpoint = page.next;
     pages++;
   }
-  return { ids, pages, ended: window === null };
+  return { ids, pages, ended: checkpoint === null };
 }
 
 const subscribed = () => sandbox.mailchimp.members(listId).filter((m) => m.status === 'subscribed');

@@ -51,16 +51,11 @@ describe('retention', () => {
         jobs.push(...(await queue.getJobs(['completed', 'failed'])));
       }
       const names = new Set(jobs.map((j) => j.name));
-      for (const name of [
-        'finalize',
-        'read-phase',
-        'mailchimp-page',
-        'cc-page',
-        'write-batch',
-        'subscribe-batch',
-      ]) {
+      for (const name of ['finalize', 'read-phase', 'source-page', 'write-batch', 'subscribe-batch']) {
         expect(names).toContain(name);
       }
+      const pageQueues = new Set(jobs.filter((j) => j.name === 'source-page').map((j) => j.queueName));
+      expect([...pageQueues].sort()).toEqual(['constant-contact', 'mailchimp']);
       const withoutRetention = jobs
         .filter(
           (j) =>

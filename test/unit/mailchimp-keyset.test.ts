@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MailchimpMember } from '../../src/core/ports.ts';
-import { mailchimpQuery, nextMailchimpWindow } from '../../src/workers/mailchimp-keyset.ts';
+import type { MailchimpMember, MailchimpMemberPageParams, MailchimpPort } from '../../src/core/ports.ts';
+import {
+  firstMailchimpCheckpoints,
+  mailchimpPages,
+  mailchimpQuery,
+  nextMailchimpWindow,
+  toMailchimpTime,
+  type MailchimpCheckpoint,
+} from '../../src/connectors/mailchimp/index.ts';
 
 const BEFORE = '2024-06-01T00:00:00+00:00';
 const members = (n: number) => Array.from({ length: n }, (_, i) => ({ id: String(i) }) as MailchimpMember);
@@ -105,5 +112,76 @@ describe('Mailchimp keyset paging', () => {
         expect([...seen].sort()).toEqual(audience.map((m) => m.id).sort());
       },
     );
+  });
+  describe('readPage from a checkpoint', () => {
+    const at = (second: number) => toMailchimpTime(new Date(Date.UTC(2024, 2, 1, 10, 0, second)));
+    // Two members a second apart, then a second holding more than a page.
+    const audience = [0, 1, 2, 2, 2, 2, 3, 4].map((second, i) => ({
+      id: `m${i}`,
+      status: 'subscribed',
+      email_address: `m${i}@example.com`,
+      last_changed: at(second),
+    })) as MailchimpMember[];
+    const sent: MailchimpMemberPageParams[] = [];
+
+    /** The member endpoint as Mailchimp documents it: exclusive bounds, last_changed ascending. */
+    const port = {
+      async memberPage(p: MailchimpMemberPageParams) {
+        sent.push(p);
+        const matching = audience.filter(
+          (m) =>
+            (p.sinceLastChanged === undefined ||
+              Date.parse(String(m.last_changed)) > Date.parse(p.sinceLastChanged)) &&
+            (p.beforeLastChanged === undefined ||
+              Date.parse(String(m.last_changed)) < Date.parse(p.beforeLastChanged)),
+        );
+        const members = matching.slice(p.offset, p.offset + p.count);
+        const stamp = (m: MailchimpMember | undefined) => (m ? String(m.last_changed) : null);
+        return {
+          members,
+          totalItems: matching.length,
+          lastChanged: { first: stamp(members[0]), last: stamp(members.at(-1)) },
+        };
+      },
+    } as Pick<MailchimpPort, 'memberPage'> as MailchimpPort;
+
+    it('plans one chain per status, in Mailchimp’s time format, with the sync’s lower bound', () => {
+      const first = firstMailchimpCheckpoints('aud1', {
+        before: new Date('2024-06-01T00:00:00.750Z'),
+        since: new Date('2024-05-01T12:00:00Z'),
+      });
+      expect(first.map((f) => f.chain)).toContain('aud1.subscribed');
+      expect(first.map((f) => f.chain)).toContain('aud1.archived');
+      expect(first.find((f) => f.chain === 'aud1.cleaned')?.checkpoint).toEqual({
+        source: 'mailchimp',
+        audienceId: 'aud1',
+        status: 'cleaned',
+        before: '2024-06-01T00:00:00+00:00',
+        since: '2024-05-01T12:00:00+00:00',
+        offset: 0,
+      });
+    });
+
+    it('reads a whole chain page by page, each next checkpoint JSON-safe, and announces the total', async () => {
+      const pager = mailchimpPages(port, 3);
+      const [first] = firstMailchimpCheckpoints('aud1', { before: new Date('2024-06-01T00:00:00Z') }).filter(
+        (f) => f.checkpoint.status === 'subscribed',
+      );
+      let checkpoint: MailchimpCheckpoint | null = first!.checkpoint;
+      const seen: string[] = [];
+      const totals: (number | null)[] = [];
+      for (let pages = 0; checkpoint && pages < 20; pages++) {
+        const page = await pager.readPage(JSON.parse(JSON.stringify(checkpoint)) as MailchimpCheckpoint);
+        seen.push(...page.records.map((m) => m.id));
+        totals.push(page.total);
+        checkpoint = page.next;
+      }
+      expect(checkpoint).toBeNull();
+      expect(new Set(seen)).toEqual(new Set(audience.map((m) => m.id)));
+      expect(totals[0]).toBe(audience.length);
+      expect(sent.every((p) => p.audienceId === 'aud1' && p.status === 'subscribed' && p.count === 3)).toBe(
+        true,
+      );
+    });
   });
 });

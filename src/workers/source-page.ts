@@ -1,0 +1,121 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { MappedRecord } from '../core/contact.ts';
+import type { CcDefinitions } from '../core/ports.ts';
+import type { SourcePage } from '../core/source-pages.ts';
+import { ccPages } from '../connectors/constant-contact/index.ts';
+import { mailchimpPages } from '../connectors/mailchimp/index.ts';
+import type { SourceCheckpoint } from '../connectors/source-checkpoint.ts';
+import { mapCcContact } from '../mapping/constant-contact.ts';
+import { mapMailchimpMember } from '../mapping/mailchimp.ts';
+import { jobId, SOURCE_QUEUE, type ParentRef, type SourcePageData } from '../queue/queues.ts';
+import { holdIfWritesPileUp } from './backpressure.ts';
+import type { WorkerContext } from './context.ts';
+import { dispatchMappedPage } from './mapped-records.ts';
+
+/** The job name of every source page, whatever its source. */
+export const SOURCE_PAGE_JOB = 'source-page';
+
+export type SourcePageJobData = SourcePageData<SourceCheckpoint>;
+
+type StoredDefinitions = {
+  customFields: [string, { name: string; label: string; type: string }][];
+  lists: [string, string][];
+  tags: [string, string][];
+};
+
+export function serializeDefinitions(d: CcDefinitions): StoredDefinitions {
+  return { customFields: [...d.customFields], lists: [...d.lists], tags: [...d.tags] };
+}
+
+function deserializeDefinitions(d: StoredDefinitions): CcDefinitions {
+  return { customFields: new Map(d.customFields), lists: new Map(d.lists), tags: new Map(d.tags) };
+}
+
+/** The queue entry of one page of a chain; ids from run, source, chain and index, so a re-read adds no copy. */
+export function sourcePageJob(data: SourcePageJobData) {
+  const source = data.checkpoint.source;
+  return {
+    queue: SOURCE_QUEUE[source],
+    name: SOURCE_PAGE_JOB,
+    data,
+    opts: {
+      jobId: jobId(data.runId, source, data.chain, data.index),
+      parent: data.parent,
+      failParentOnFailure: true,
+    },
+  };
+}
+
+/** The first page of a chain, a child of the read phase. */
+export function firstPageData(
+  runId: string,
+  parent: ParentRef,
+  first: { chain: string; checkpoint: SourceCheckpoint },
+): SourcePageJobData {
+  return { runId, parent, chain: first.chain, index: 0, checkpoint: first.checkpoint };
+}
+
+type MappedPage = SourcePage<SourceCheckpoint, unknown> & { mapped: MappedRecord[] };
+
+/**
+ * Reads the page through its connector and maps its records with the source's pure mapper. The run's context
+ * for the mapper (Mailchimp merge fields, Constant Contact definitions) is checked before anything is read.
+ */
+async function readAndMap(
+  ctx: WorkerContext,
+  runId: string,
+  checkpoint: SourceCheckpoint,
+): Promise<MappedPage> {
+  if (checkpoint.source === 'mailchimp') {
+    const context = await ctx.store.mailchimpAudience(runId, checkpoint.audienceId);
+    if (!context) {
+      throw new UnrecoverableError(
+        `Run ${runId} has no Mailchimp context for audience ${checkpoint.audienceId}.`,
+      );
+    }
+    const page = await mailchimpPages(ctx.mailchimp()).readPage(checkpoint);
+    const mapping = { audience: context.audience, mergeFields: context.mergeFields, policy: ctx.policy };
+    return { ...page, mapped: page.records.map((member) => mapMailchimpMember(member, mapping)) };
+  }
+  const stored = (await ctx.store.ccDefinitions(runId)) as StoredDefinitions | null;
+  if (!stored) throw new UnrecoverableError(`Run ${runId} has no Constant Contact context.`);
+  const page = await ccPages(ctx.constantContact()).readPage(checkpoint);
+  const mapping = { definitions: deserializeDefinitions(stored), policy: ctx.policy };
+  return { ...page, mapped: page.records.map((contact) => mapCcContact(contact, mapping)) };
+}
+
+/**
+ * Reads one page of a chain, queues the next page (before this one completes, so the read phase cannot finish
+ * early), then maps this page and queues its write batches. The first page of a chain records the size the
+ * source announces for it, which sizes the run.
+ */
+export async function processSourcePage(
+  ctx: WorkerContext,
+  job: Job<SourcePageJobData>,
+  token: string,
+): Promise<void> {
+  const data = job.data;
+  const run = await ctx.store.getRun(data.runId);
+  if (!run) throw new UnrecoverableError(`Run ${data.runId} does not exist (expired or removed).`);
+  // A cancelled run reads no further page (what is already queued for HubSpot still settles).
+  if (run.cancelRequested) return;
+  await holdIfWritesPileUp(ctx, job, token);
+
+  const source = data.checkpoint.source;
+  const page = await readAndMap(ctx, data.runId, data.checkpoint);
+  if (data.index === 0 && page.total !== null) {
+    await ctx.store.setTotalPart(data.runId, `${source}:${data.chain}`, page.total);
+  }
+  if (page.next) {
+    const next = sourcePageJob({ ...data, index: data.index + 1, checkpoint: page.next });
+    await ctx.queues.byName[next.queue].add(next.name, next.data, next.opts);
+  }
+  await dispatchMappedPage(ctx, {
+    runId: data.runId,
+    full: run.full,
+    parent: data.parent,
+    pageId: `${source}.${data.chain}.${data.index}`,
+    mapped: page.mapped,
+  });
+  await job.updateProgress(100);
+}
