@@ -10,10 +10,9 @@ import {
 import { QUEUE_NAMES, WORKER_SETTINGS, type QueueName } from '../queue/queues.ts';
 import { isFinished } from '../run/follow.ts';
 import type { WorkerContext } from './context.ts';
-import { processCcPage } from './cc-page.ts';
 import { processFinalize } from './finalize.ts';
-import { processMailchimpPage } from './mailchimp-page.ts';
 import { processReadPhase } from './read-phase.ts';
+import { processSourcePage, SOURCE_PAGE_JOB } from './source-page.ts';
 import { processSubscribePhase } from './subscribe.ts';
 import { processSubscribeBatch } from './subscribe-batch.ts';
 import { PENDING_OPT_OUTS_JOB, processPendingOptOuts } from './opt-outs.ts';
@@ -30,8 +29,7 @@ const HANDLERS: Record<string, Handler> = {
   'read-phase': processReadPhase,
   'subscribe-phase': processSubscribePhase,
   finalize: processFinalize,
-  'mailchimp-page': processMailchimpPage,
-  'cc-page': processCcPage,
+  [SOURCE_PAGE_JOB]: processSourcePage,
   'write-batch': processWriteBatch,
   'subscribe-batch': processSubscribeBatch,
   [PENDING_OPT_OUTS_JOB]: processPendingOptOuts,
