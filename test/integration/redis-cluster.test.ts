@@ -1,5 +1,5 @@
 /**
- * On Redis Cluster: a local 3-master cluster (child processes on ports 7101–7103, a temporary directory) runs a
+ * On Redis Cluster: a local 3-master cluster (child processes on ports from 7101 on, a temporary directory) runs a
  * migration from both sources with QUEUE_PREFIX in hash-tag form, and it ends with the same counts as the same
  * migration on the single Redis. Every key the run leaves behind (queues, ledger, run data, limits, metrics)
  * lies in the prefix's one slot. The shared Redis on 6379 only sees the single-Redis half, under its own prefix.
@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/env.ts';
@@ -16,8 +17,9 @@ import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.ts'
 import { createRedis, parseClusterUrl, scanTargets } from '../../src/lib/redis.ts';
 import { deletePrefix, newRedis, testPrefix } from '../helpers/redis.ts';
 
-const PORTS = [7101, 7102, 7103];
-const CLUSTER_URL = `redis-cluster://${PORTS.map((p) => `127.0.0.1:${p}`).join(',')}`;
+// Filled in beforeAll: 7101–7103 unless another run holds them (each node also needs its port + 10000 for the bus).
+let PORTS: number[] = [];
+let CLUSTER_URL = '';
 const dir = mkdtempSync(join(tmpdir(), 'esp-sync-cluster-'));
 const servers: ChildProcess[] = [];
 
@@ -42,7 +44,26 @@ async function onNode<T>(port: number, fn: (node: Redis) => Promise<T>): Promise
   }
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePorts(count: number, from: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let port = from; ports.length < count && port < from + 500; port++) {
+    if ((await portFree(port)) && (await portFree(port + 10_000))) ports.push(port);
+  }
+  if (ports.length < count) throw new Error(`No ${count} free ports (and bus ports) from ${from} on`);
+  return ports;
+}
+
 beforeAll(async () => {
+  PORTS = await freePorts(3, 7101);
+  CLUSTER_URL = `redis-cluster://${PORTS.map((p) => `127.0.0.1:${p}`).join(',')}`;
   for (const port of PORTS) {
     const server = spawn(
       'redis-server',
@@ -113,6 +134,7 @@ describe('REDIS_URL for a cluster', () => {
   });
 
   it('requires QUEUE_PREFIX in hash-tag form, and says so', () => {
+    expect(CLUSTER_URL).toMatch(/^redis-cluster:\/\//);
     expect(() => parseConfig({ REDIS_URL: CLUSTER_URL, QUEUE_PREFIX: 'esp-sync' })).toThrow(
       'QUEUE_PREFIX is invalid: REDIS_URL points at a Redis Cluster, so the prefix must be in braces (a hash tag), e.g. QUEUE_PREFIX={esp-sync}.',
     );
@@ -134,10 +156,17 @@ describe('a migration on Redis Cluster', () => {
   } as const;
   const migrate = async (stack: LocalStack) => {
     const done = await stack.run({ sources: ['mailchimp', 'constant-contact'] });
+    const snapshot = stack.sandbox.hubspot.snapshot();
+    // Whether a person in both sources counts as updated or unchanged depends on which record's write lands
+    // first, so those two are compared as a sum; HubSpot's end state must be the same address by address.
+    const { updated, unchanged, ...counts } = done.counts;
     return {
       status: done.run.status,
-      counts: done.counts,
-      contacts: stack.sandbox.hubspot.snapshot().contacts.length,
+      counts: { ...counts, updatedOrUnchanged: updated + unchanged },
+      contacts: snapshot.contacts.map((c) => c.email).sort(),
+      consent: Object.entries(snapshot.statuses)
+        .map(([email, st]) => `${email} ${st.optedOutOfAll} ${JSON.stringify(st.subscriptions, ['status'])}`)
+        .sort(),
     };
   };
 
