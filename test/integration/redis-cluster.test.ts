@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/env.ts';
 import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.ts';
-import { createRedis, parseClusterUrl, scanTargets } from '../../src/lib/redis.ts';
+import { createRedis, maskRedisUrl, parseClusterUrl, scanTargets } from '../../src/lib/redis.ts';
 import { deletePrefix, newRedis, testPrefix } from '../helpers/redis.ts';
 
 // Filled in beforeAll: 7101–7103 unless another run holds them (each node also needs its port + 10000 for the bus).
@@ -131,6 +131,9 @@ describe('REDIS_URL for a cluster', () => {
       redisOptions: { username: 'app', password: 'p@ss', tls: {} },
     });
     expect(parseClusterUrl('redis://127.0.0.1:6379')).toBeNull();
+    expect(maskRedisUrl('rediss-cluster://app:secret@10.0.0.1:7000,10.0.0.2')).toBe(
+      'rediss-cluster://app:***@10.0.0.1:7000,10.0.0.2',
+    );
   });
 
   it('requires QUEUE_PREFIX in hash-tag form, and says so', () => {
