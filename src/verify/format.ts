@@ -31,11 +31,8 @@ export function verifyText(report: VerifyReport): string {
     for (const d of found.slice(0, SHOWN_PER_KIND)) {
       lines.push(`${KIND_LABELS[kind].padEnd(width)}  ${d.email}  ${d.detail}  [${d.keys.join(' ')}]`);
     }
-    if (found.length > SHOWN_PER_KIND) {
-      lines.push(
-        `${KIND_LABELS[kind].padEnd(width)}  … and ${found.length - SHOWN_PER_KIND} more (see --json)`,
-      );
-    }
+    const more = report.counts[kind] - Math.min(found.length, SHOWN_PER_KIND);
+    if (more > 0) lines.push(`${KIND_LABELS[kind].padEnd(width)}  … and ${more} more (see --json)`);
   }
   lines.push(
     report.ok

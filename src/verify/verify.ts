@@ -21,6 +21,11 @@ import { readSources, type SourceCounts, type SourceReaders } from './read-sourc
 
 /** HubSpot's batch reads take at most 100 inputs. */
 const HUBSPOT_CHUNK = 100;
+/**
+ * People listed per kind that does not fail verify (their count stays exact): a portal that was never migrated
+ * would otherwise hold every person in memory. Opt-outs are always listed in full: --fix writes each of them.
+ */
+const MAX_LISTED = 10_000;
 /** Progress lines at most this often (records or people). */
 const PROGRESS_EVERY = 5000;
 
@@ -33,6 +38,8 @@ export interface VerifyDeps {
   /** The ledger's property owner per address ("<changedAt>|<recordKey>"); absent when it knows none. */
   propertyOwners: (emails: string[]) => Promise<Map<string, string>>;
   policy: ConsentPolicy;
+  /** People listed per kind that does not fail verify; default 10,000. */
+  maxListed?: number;
   /** Progress for big audiences (the CLI prints it on stderr). */
   progress?: (message: string) => void;
 }
@@ -50,6 +57,8 @@ export interface VerifyReport {
   /** People (distinct addresses) the sources call for. */
   people: number;
   counts: Record<DifferenceKind, number>;
+  /** People counted but not listed, per kind (beyond the first 10,000 of a kind that does not fail verify). */
+  unlisted: Partial<Record<DifferenceKind, number>>;
   /** True when no opt-out is missing or unprovable: what exit code 0 means. */
   ok: boolean;
   /** Most important kind first, then by email. */
@@ -76,6 +85,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     deps.progress?.(`read ${records.read} source records (${people} people); comparing with HubSpot`);
 
     const differences: Difference[] = [];
+    const counts = Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, 0])) as Record<DifferenceKind, number>;
+    const unlisted: Partial<Record<DifferenceKind, number>> = {};
     let compared = 0;
     nextNote = PROGRESS_EVERY;
     for await (const chunk of store.chunks(HUBSPOT_CHUNK)) {
@@ -100,7 +111,10 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
           if (d.kind === 'optOutMissing' && waiting) {
             d.detail += ` (pending in the consent ledger since ${waiting.since}; every run sends it again)`;
           }
-          differences.push(d);
+          counts[d.kind]++;
+          if (FAILING_KINDS.has(d.kind) || counts[d.kind] <= (deps.maxListed ?? MAX_LISTED)) {
+            differences.push(d);
+          } else unlisted[d.kind] = (unlisted[d.kind] ?? 0) + 1;
         }
       }
       compared += chunk.length;
@@ -112,8 +126,6 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
 
     const order = (k: DifferenceKind) => DIFFERENCE_KINDS.indexOf(k);
     differences.sort((a, b) => order(a.kind) - order(b.kind) || a.email.localeCompare(b.email));
-    const counts = Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, 0])) as Record<DifferenceKind, number>;
-    for (const d of differences) counts[d.kind]++;
     return {
       checkedAt,
       sources: options.sources,
@@ -121,6 +133,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
       records,
       people,
       counts,
+      unlisted,
       ok: differences.every((d) => !FAILING_KINDS.has(d.kind)),
       differences,
     };

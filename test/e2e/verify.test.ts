@@ -159,6 +159,13 @@ describe('esp-sync verify against the sandbox', () => {
     await editInHubSpot(row.email!, { firstname: 'Changed in HubSpot' });
     const before = await verifyHere();
     expect(before.differences.map((d) => d.kind).sort()).toEqual(['optOutMissing', 'propertiesDiffer']);
+    // Beyond the listing cap a kind that does not fail is only counted; opt-outs are always listed.
+    const capped = await verify(
+      { ...verifyDeps(stack.app).verify, maxListed: 0 },
+      { sources: [...SOURCES], audiences: [] },
+    );
+    expect(capped.differences.map((d) => d.kind)).toEqual(['optOutMissing']);
+    expect([capped.counts.propertiesDiffer, capped.unlisted]).toEqual([1, { propertiesDiffer: 1 }]);
 
     const result = await cli(['--fix']);
     expect(result.code).toBe(0);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import type { SourceName } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
-import { fixDifferences, isFixable } from '../../verify/fix.ts';
+import { fixDifferences, isFixable, type FixResult } from '../../verify/fix.ts';
 import { fixText, verifyText } from '../../verify/format.ts';
 import { verify } from '../../verify/verify.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
@@ -23,7 +23,10 @@ export function registerVerifyCommand(program: Command): void {
     .description('Compare HubSpot with what the sources call for; exit 1 when an opt-out is missing')
     .option('--source <source>', 'mailchimp, constant-contact or all (default: every configured source)')
     .option('--audience <id>', 'Mailchimp audience id (repeatable; default: every audience)', collect, [])
-    .option('--json', 'print the report as JSON (with --fix: the report after the fix)')
+    .option(
+      '--json',
+      'print the report as JSON (with --fix: the report after the fix, and what the fix wrote)',
+    )
     .option('--fix', 'write the missing opt-outs, start a full migration for the rest, then verify again')
     .action(async (opts: VerifyCommandOptions) => {
       const config = configFor(opts.source ? parseSources(opts.source) : []);
@@ -47,14 +50,16 @@ export function registerVerifyCommand(program: Command): void {
           ...(reporter ? { onRunTick: (s) => reporter.tick(s) } : {}),
         });
         let report = await verify(deps.verify, scope);
+        let fixed: FixResult | null = null;
         if (opts.fix && isFixable(report.differences)) {
           if (!opts.json) process.stdout.write(verifyText(report));
-          const fixed = await fixDifferences(deps.fix, report.differences, scope);
+          fixed = await fixDifferences(deps.fix, report.differences, scope);
           reporter?.stop();
           if (!opts.json) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
           report = await verify(deps.verify, scope);
         }
-        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : verifyText(report));
+        const json = fixed ? { ...report, fix: fixed } : report;
+        process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : verifyText(report));
         process.exitCode = report.ok ? ExitCode.Ok : ExitCode.FinishedWithFailures;
       } finally {
         reporter?.stop();
