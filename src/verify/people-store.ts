@@ -13,10 +13,14 @@ const TTL_SECONDS = 24 * 60 * 60;
 
 export class PeopleStore {
   readonly key: string;
+  /** The record keys read so far. */
+  readonly recordsKey: string;
   private readonly redis: Redis;
   constructor(redis: Redis, prefix: string) {
     this.redis = redis;
-    this.key = `${prefix}:verify:${Date.now()}-${randomBytes(4).toString('hex')}:people`;
+    const base = `${prefix}:verify:${Date.now()}-${randomBytes(4).toString('hex')}`;
+    this.key = `${base}:people`;
+    this.recordsKey = `${base}:records`;
   }
 
   /** Merges one page of mapped contacts into the people they belong to. */
@@ -35,6 +39,19 @@ export class PeopleStore {
       .hset(this.key, Object.fromEntries([...people].map(([email, p]) => [email, JSON.stringify(p)])))
       .expire(this.key, TTL_SECONDS)
       .exec();
+  }
+
+  /**
+   * Which of these record keys are read for the first time: keyset paging reads the records of a page's last
+   * second again, and they must count once.
+   */
+  async firstSeen(recordKeys: string[]): Promise<boolean[]> {
+    if (recordKeys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of recordKeys) pipeline.sadd(this.recordsKey, key);
+    pipeline.expire(this.recordsKey, TTL_SECONDS);
+    const answers = (await pipeline.exec()) ?? [];
+    return recordKeys.map((_, i) => answers[i]?.[1] === 1);
   }
 
   async count(): Promise<number> {
@@ -57,6 +74,6 @@ export class PeopleStore {
   }
 
   async drop(): Promise<void> {
-    await this.redis.del(this.key);
+    await this.redis.del(this.key, this.recordsKey);
   }
 }

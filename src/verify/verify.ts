@@ -73,6 +73,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     const records = await readSources(deps.readers, {
       ...options,
       policy: deps.policy,
+      firstSeen: (keys) => store.firstSeen(keys),
       onPage: (contacts) => store.add(contacts),
       onProgress: (read) => {
         if (read >= nextNote) {
