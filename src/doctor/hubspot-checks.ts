@@ -192,7 +192,14 @@ export async function hubspotChecks(
   if (token.status === 'fail') {
     return [
       token,
-      check('hubspot.rest', 'Other HubSpot checks', 'skip', 'not run: HubSpot did not accept the token'),
+      check(
+        'hubspot.rest',
+        'Other HubSpot checks',
+        'skip',
+        definitions.status === 'network'
+          ? 'not run: HubSpot did not answer'
+          : 'not run: HubSpot refused the token',
+      ),
     ];
   }
   const scopes = probe.paths.scopes;

@@ -91,7 +91,7 @@ export function createHubSpotProbe(
         status: 'network',
         headers: {},
         body: null,
-        detail: errorMessage(err),
+        detail: [errorMessage(err), causeCode(err)].filter(Boolean).join(': '),
         category: undefined,
         missingScopes: [],
       } satisfies ProbeAnswer;
@@ -112,4 +112,13 @@ export function createHubSpotProbe(
       call(paths.statusesBatchRead, { qs: { ...CHANNEL_QUERY }, body: { inputs: [PROBE_EMAIL] } }),
     dailyUsage: () => call(paths.dailyUsage),
   };
+}
+
+/** fetch's "fetch failed" hides the reason (ECONNREFUSED, ENOTFOUND…) in its cause. */
+function causeCode(err: unknown): string | undefined {
+  const cause =
+    err && typeof err === 'object' && 'cause' in err ? (err as { cause?: unknown }).cause : undefined;
+  const code =
+    cause && typeof cause === 'object' && 'code' in cause ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
