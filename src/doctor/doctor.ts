@@ -75,7 +75,8 @@ async function apiChecks(config: Config, logger: Logger, redis: Redis | null): P
   } else {
     const sink = common ? createHubSpotSink(config.hubspot, common) : null;
     const probe = createHubSpotProbe(config.hubspot, config.httpTimeoutMs);
-    out.push(...(await hubspotChecks(config.hubspot, probe, sink ? () => sink.subscriptionId() : null)));
+    const subscriptionId = sink ? () => sink.subscriptionId() : null;
+    out.push(...(await hubspotChecks(config.hubspot, probe, subscriptionId, config.lists.kinds.length > 0)));
   }
 
   if (!config.mailchimp && !config.constantContact) {

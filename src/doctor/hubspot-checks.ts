@@ -186,6 +186,7 @@ export async function hubspotChecks(
   config: HubSpotConfig,
   probe: HubSpotProbe,
   subscriptionId: (() => Promise<string>) | null,
+  listsEnabled = false,
 ): Promise<Check[]> {
   const definitions = await probe.definitions();
   const token = tokenCheck(definitions, config.baseUrl);
@@ -244,6 +245,15 @@ export async function hubspotChecks(
       [404],
     ),
   ];
+  if (listsEnabled) {
+    // Only when HUBSPOT_LISTS carries source lists over: otherwise a run never calls the lists API.
+    const [listsRead, listsWrite] = [await probe.listsRead(), await probe.listsWrite()];
+    answers.push(listsRead, listsWrite);
+    checks.push(
+      scopeCheck('hubspot.scope.listsRead', 'HubSpot: read lists', listsRead, 'crm.lists.read', [404]),
+      scopeCheck('hubspot.scope.listsWrite', 'HubSpot: write lists', listsWrite, 'crm.lists.write', [400]),
+    );
+  }
   const announced = header(answers, 'x-hubspot-ratelimit-max');
   checks.push(batchStatusCheck(batch, announced ?? config.rateLimitPer10s));
   checks.push(await subscriptionTypeCheck(config, definitions, subscriptionId));

@@ -94,6 +94,31 @@ describe('esp-sync doctor against the sandbox', () => {
     }
   }, 60_000);
 
+  it('checks the lists scopes only when HUBSPOT_LISTS carries lists over, and fails a missing one', async () => {
+    const without = parse((await doctor(['--json'])).stdout);
+    expect(byId(without, 'hubspot.scope.listsRead')).toBeUndefined();
+    const withLists = parse((await doctor(['--json'], { HUBSPOT_LISTS: 'all' })).stdout);
+    expect([
+      byId(withLists, 'hubspot.scope.listsRead')?.status,
+      byId(withLists, 'hubspot.scope.listsWrite')?.status,
+    ]).toEqual(['ok', 'ok']);
+
+    stack.sandbox.hubspot.setOptions({ missingScopes: ['crm.lists.write'] });
+    try {
+      const result = await doctor(['--json'], { HUBSPOT_LISTS: 'all' });
+      expect(result.code).toBe(2);
+      expect(
+        parse(result.stdout)
+          .checks.filter((c) => c.status === 'fail')
+          .map((c) => c.id),
+      ).toEqual(['hubspot.scope.listsWrite']);
+      // The probe created no list.
+      expect(stack.sandbox.hubspot.snapshot().lists).toEqual([]);
+    } finally {
+      stack.sandbox.hubspot.setOptions({ missingScopes: [] });
+    }
+  }, 60_000);
+
   it('warns (and still passes) when the portal refuses the batch status endpoints, with the fallback’s cost', async () => {
     stack.sandbox.hubspot.setOptions({ batchEndpointsForbidden: true });
     try {

@@ -4,7 +4,7 @@
  * needs what a migration hides: the 401/403 itself, and the rate-limit headers.
  * Scopes per endpoint: https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes
  *
- * The probe calls go around the shared rate limiter and the retry layer on purpose: at most eight calls, and
+ * The probe calls go around the shared rate limiter and the retry layer on purpose: at most ten calls, and
  * a 429 or a 5xx is itself something the doctor reports.
  */
 import type { HubSpotConfig } from '../../config/env.ts';
@@ -16,6 +16,7 @@ import { DEFAULT_HUBSPOT_VERSIONS, hubspotPaths, type Endpoint, type HubSpotPath
 
 /** An address no portal holds (example.com is reserved): reads of it find nothing and change nothing. */
 export const PROBE_EMAIL = 'esp-sync-doctor-probe@example.com';
+const PROBE_LIST_NAME = 'esp-sync doctor probe (never created)';
 
 export interface ProbeAnswer {
   endpoint: string;
@@ -47,6 +48,10 @@ export interface HubSpotProbe {
   statusesBatchRead(): Promise<ProbeAnswer>;
   /** GET the account's daily API usage of private apps. */
   dailyUsage(): Promise<ProbeAnswer>;
+  /** GET a contact list by a name no portal uses (crm.lists.read); 404 means allowed and absent. */
+  listsRead(): Promise<ProbeAnswer>;
+  /** POST a contact list with no name (crm.lists.write): refused (400) before anything is created. */
+  listsWrite(): Promise<ProbeAnswer>;
 }
 
 export function createHubSpotProbe(
@@ -111,6 +116,15 @@ export function createHubSpotProbe(
     statusesBatchRead: () =>
       call(paths.statusesBatchRead, { qs: { ...CHANNEL_QUERY }, body: { inputs: [PROBE_EMAIL] } }),
     dailyUsage: () => call(paths.dailyUsage),
+    // https://developers.hubspot.com/docs/api-reference/latest/crm/lists/guide
+    listsRead: () =>
+      call({
+        method: 'GET',
+        path: `/crm/v3/lists/object-type-id/0-1/name/${encodeURIComponent(PROBE_LIST_NAME)}`,
+        label: 'GET /crm/v3/lists/object-type-id/0-1/name/{name}',
+      }),
+    listsWrite: () =>
+      call({ method: 'POST', path: '/crm/v3/lists', label: 'POST /crm/v3/lists' }, { body: {} }),
   };
 }
 
