@@ -12,13 +12,22 @@ import { isFinished } from '../run/follow.ts';
 import { RunBusyError, startRun } from '../run/start.ts';
 import type { RunInfo } from '../run/types.ts';
 
-/** What starting a run takes, as the CLI's migrate/sync options: --source, --audience, --full. */
-export const startRunBody = z.object({
-  source: z.enum(['mailchimp', 'constant-contact', 'all']),
-  audiences: z.array(z.string().min(1)).default([]),
-  full: z.boolean().default(false),
-  kind: z.enum(['migrate', 'sync']).default('migrate'),
-});
+/**
+ * What starting a run takes, as the CLI's migrate/sync options: --source, --audience, --full. `full` stays
+ * accepted under the flag's name; `ignoreFingerprints` is what the run then shows.
+ */
+export const startRunBody = z
+  .object({
+    source: z.enum(['mailchimp', 'constant-contact', 'all']),
+    audiences: z.array(z.string().min(1)).default([]),
+    ignoreFingerprints: z.boolean().optional(),
+    full: z.boolean().optional(),
+    kind: z.enum(['migrate', 'sync']).default('migrate'),
+  })
+  .transform(({ full, ignoreFingerprints, ...rest }) => ({
+    ...rest,
+    ignoreFingerprints: ignoreFingerprints ?? full ?? false,
+  }));
 export type StartRunBody = z.infer<typeof startRunBody>;
 
 /** A request the dashboard refuses with a status and a message meant for the person who sent it. */
@@ -59,7 +68,12 @@ export async function startRunFromRequest(app: App, body: StartRunBody): Promise
   const sources = sourcesOf(body.source);
   requireConfigured(app.config, sources);
   try {
-    return await startRun(app, { sources, audiences: body.audiences, full: body.full, kind: body.kind });
+    return await startRun(app, {
+      sources,
+      audiences: body.audiences,
+      ignoreFingerprints: body.ignoreFingerprints,
+      kind: body.kind,
+    });
   } catch (err) {
     if (err instanceof RunBusyError) throw new ActionError(409, err.message);
     throw err;
@@ -89,7 +103,7 @@ export async function retryFailedRun(app: App, runId: string): Promise<RunInfo> 
   return startRun(app, {
     sources: run.sources,
     audiences: run.audiences,
-    full: true,
+    ignoreFingerprints: true,
     kind: 'retry',
     retryOf: runId,
   });

@@ -12,6 +12,8 @@ const SHOWN_FIELDS = new Set([
   'runId',
   'step',
   'kind',
+  'ignoreFingerprints',
+  // Jobs queued before the field was renamed.
   'full',
   'audienceId',
   'status',

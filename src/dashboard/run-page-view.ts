@@ -203,8 +203,8 @@ export function renderRunPage(d: RunPageData, options: { readOnly: boolean }): s
     </h1>
     <p>
       ${r.kind}${r.retryOf ? html` of <a href="/runs/${encodeURIComponent(r.retryOf)}">${r.retryOf}</a>` : ''}
-      · ${r.sources.join(', ')}${r.full ? ' · full' : ''} · started ${formatTime(r.startedAt)} ·
-      ${formatDuration(durationSeconds(r))}
+      · ${r.sources.join(', ')}${r.ignoreFingerprints ? ' · full (fingerprints ignored)' : ''} · started
+      ${formatTime(r.startedAt)} · ${formatDuration(durationSeconds(r))}
     </p>
     ${r.error ? html`<p class="error">${maskEmail(r.error)}</p>` : ''}
     ${r.notices.map((n) => html`<p class="note">${maskEmail(n)}</p>`)}

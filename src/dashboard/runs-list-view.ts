@@ -32,7 +32,7 @@ function startForm(sources: SourceName[]): Html {
         <option value="sync">sync</option>
       </select></label
     >
-    <label><input type="checkbox" name="full" value="1" /> full (ignore fingerprints)</label>
+    <label><input type="checkbox" name="ignoreFingerprints" value="1" /> full (ignore fingerprints)</label>
     <button type="submit">Start run</button>
   </form>`;
 }

@@ -70,7 +70,7 @@ export function runsPagesRouter(app: App, readOnly: boolean): Router {
     const body = req.body as Record<string, string | undefined>;
     const parsed = startRunBody.safeParse({
       source: body.source,
-      full: body.full === '1',
+      ignoreFingerprints: body.ignoreFingerprints === '1',
       kind: body.kind ?? 'migrate',
     });
     try {

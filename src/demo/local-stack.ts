@@ -74,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async run(runOptions, onTick = () => undefined) {
       const run = await startRun(app, {
         audiences: [],
-        full: false,
+        ignoreFingerprints: false,
         kind: 'migrate',
         ...runOptions,
       });

@@ -44,7 +44,8 @@ export interface SourcePageData<Checkpoint = unknown> {
 /** A HubSpot write of at most 100 source records with distinct emails: contacts' fields, never credentials. */
 export interface WriteBatchData {
   runId: string;
-  full: boolean;
+  /** Write every record, even one whose fingerprint says HubSpot already has it (`--full`). */
+  ignoreFingerprints: boolean;
   records: SourceContact[];
   /** HMAC of the records under the run's secret: the worker refuses batches it did not create. */
   signature?: string;

@@ -23,7 +23,8 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
     kind: (raw.kind ?? 'migrate') as RunInfo['kind'],
     sources: JSON.parse(raw.sources ?? '[]') as SourceName[],
     audiences: JSON.parse(raw.audiences ?? '[]') as string[],
-    full: raw.full === '1',
+    // Stored as `full`, the field's name before it was renamed, so runs stored earlier read the same.
+    ignoreFingerprints: raw.full === '1',
     status: (raw.status ?? 'queued') as RunStatus,
     createdAt: raw.createdAt ?? '',
     startedAt: raw.startedAt || null,
@@ -77,7 +78,7 @@ export class RunInfoStore {
         kind: options.kind,
         sources: JSON.stringify(options.sources),
         audiences: JSON.stringify(options.audiences),
-        full: options.full ? '1' : '0',
+        full: options.ignoreFingerprints ? '1' : '0',
         status: 'queued',
         createdAt: now,
         notices: '[]',

@@ -10,8 +10,8 @@ export interface RunOptions {
   sources: SourceName[];
   /** Mailchimp audience ids; empty means every audience. */
   audiences: string[];
-  /** Ignore fingerprints and rewrite everything. */
-  full: boolean;
+  /** Ignore fingerprints and rewrite everything (`--full`). */
+  ignoreFingerprints: boolean;
   kind: RunKind;
   /** For retry runs: the run whose dead letters are written again. */
   retryOf?: string;
@@ -22,7 +22,8 @@ export interface RunInfo {
   kind: RunKind;
   sources: SourceName[];
   audiences: string[];
-  full: boolean;
+  /** Ignore fingerprints and rewrite everything (`--full`). */
+  ignoreFingerprints: boolean;
   status: RunStatus;
   createdAt: string;
   startedAt: string | null;

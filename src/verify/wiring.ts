@@ -51,7 +51,7 @@ export function verifyDeps(
             'no worker is connected: start one with `esp-sync worker` (the migration waits for it)',
           );
         }
-        const run = await startRun(app, { sources, audiences, full: true, kind: 'migrate' });
+        const run = await startRun(app, { sources, audiences, ignoreFingerprints: true, kind: 'migrate' });
         hooks.progress?.(
           `full migration ${run.id} started for the missing contacts and differing properties`,
         );

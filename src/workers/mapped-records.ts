@@ -12,9 +12,15 @@ import { runSecretOf, signRecords } from './job-signature.ts';
  */
 export async function dispatchMappedPage(
   ctx: WorkerContext,
-  params: { runId: string; full: boolean; parent: ParentRef; pageId: string; mapped: MappedRecord[] },
+  params: {
+    runId: string;
+    ignoreFingerprints: boolean;
+    parent: ParentRef;
+    pageId: string;
+    mapped: MappedRecord[];
+  },
 ): Promise<void> {
-  const { runId, parent, pageId, mapped, full } = params;
+  const { runId, parent, pageId, mapped, ignoreFingerprints } = params;
   const rows: RecordRow[] = [];
   const contacts = [];
   for (const record of mapped) {
@@ -44,7 +50,12 @@ export async function dispatchMappedPage(
   await hubspot.addBulk(
     batches.map((records, i) => ({
       name: 'write-batch',
-      data: { runId, full, records, signature: signRecords(secret, runId, records) } satisfies WriteBatchData,
+      data: {
+        runId,
+        ignoreFingerprints,
+        records,
+        signature: signRecords(secret, runId, records),
+      } satisfies WriteBatchData,
       opts: { jobId: jobId(runId, 'w', pageId, i), parent, ignoreDependencyOnFailure: true },
     })),
   );

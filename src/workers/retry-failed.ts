@@ -31,7 +31,7 @@ export async function enqueueRetryBatches(
         name: 'write-batch',
         data: {
           runId: run.id,
-          full: true,
+          ignoreFingerprints: true,
           records,
           signature: signRecords(secret, run.id, records),
         } satisfies WriteBatchData,

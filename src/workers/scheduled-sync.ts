@@ -14,7 +14,7 @@ export async function processScheduledSync(
 ): Promise<{ runId: string } | { skipped: string }> {
   const { scheduleId, sources, audiences } = job.data;
   try {
-    const run = await startRun(ctx, { sources, audiences, full: false, kind: 'sync' });
+    const run = await startRun(ctx, { sources, audiences, ignoreFingerprints: false, kind: 'sync' });
     ctx.logger.info({ scheduleId, runId: run.id }, `scheduled sync ${scheduleId} started run ${run.id}`);
     return { runId: run.id };
   } catch (err) {

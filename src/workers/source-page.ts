@@ -112,7 +112,7 @@ export async function processSourcePage(
   }
   await dispatchMappedPage(ctx, {
     runId: data.runId,
-    full: run.full,
+    ignoreFingerprints: run.ignoreFingerprints,
     parent: data.parent,
     pageId: `${source}.${data.chain}.${data.index}`,
     mapped: page.mapped,

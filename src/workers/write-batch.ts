@@ -111,7 +111,7 @@ async function writeLocked(
   const records = data.records.filter((r) => !stale.has(r.key));
   const digests = new Map(records.map((r) => [r.key, fingerprint(r)]));
   const isUnchanged = (r: SourceContact) =>
-    !data.full && previous.get(r.key)?.fingerprint === digests.get(r.key);
+    !data.ignoreFingerprints && previous.get(r.key)?.fingerprint === digests.get(r.key);
   const changed = records.filter((r) => !isUnchanged(r));
   const unchanged = records.filter(isUnchanged);
 

@@ -46,7 +46,11 @@ async function failedJob(app: App, id: string): Promise<void> {
     { connection, prefix: app.config.queuePrefix, settings: WORKER_SETTINGS },
   );
   const failed = new Promise<void>((resolve) => worker.on('failed', () => resolve()));
-  await queue.add('write-batch', { runId: 'r1', full: false, records: [] }, { jobId: id, attempts: 1 });
+  await queue.add(
+    'write-batch',
+    { runId: 'r1', ignoreFingerprints: false, records: [] },
+    { jobId: id, attempts: 1 },
+  );
   await failed;
   await worker.close();
   connection.disconnect();

@@ -11,7 +11,7 @@ const MEMBER_MD5 = '0f5c6e3c1b0e4d0c9a8f7e6d5c4b3a29';
 
 const writeBatch = {
   runId: 'run-1',
-  full: false,
+  ignoreFingerprints: false,
   records: [
     {
       key: `mailchimp:aud1:${MEMBER_MD5}`,

@@ -55,7 +55,7 @@ describe('run page actions', () => {
     const run = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     await app.store.markStarted(run.id);
@@ -90,7 +90,7 @@ describe('run page actions', () => {
     const run = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     const refused = failed(1, 'HubSpot kept failing: 503');
@@ -108,7 +108,7 @@ describe('run page actions', () => {
     const onlyInvalid = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     await app.store.recordRows(onlyInvalid.id, [failed(4, 'invalid email address "z"')]);
@@ -121,7 +121,7 @@ describe('run page actions', () => {
     const run = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     expect(await page(dash.url, run.id)).not.toContain('id="pending-opt-outs"');

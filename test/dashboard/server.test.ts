@@ -47,7 +47,7 @@ describe('dashboard server (real Redis, no workers)', () => {
     const run = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     runId = run.id;
@@ -171,7 +171,12 @@ describe('dashboard server (real Redis, no workers)', () => {
     expect(res.status).toBe(202);
     const { runId: started } = (await res.json()) as { runId: string };
     const run = await app.store.getRun(started);
-    expect(run).toMatchObject({ sources: ['mailchimp'], full: true, kind: 'migrate', status: 'queued' });
+    expect(run).toMatchObject({
+      sources: ['mailchimp'],
+      ignoreFingerprints: true,
+      kind: 'migrate',
+      status: 'queued',
+    });
     const job = (await (await get(`/queues/api/queues/runs/${started}.read`)).json()) as {
       job: { externalUrl: { href: string } };
     };
@@ -213,7 +218,11 @@ describe('dashboard server (real Redis, no workers)', () => {
     const res = await postJson(dash.url, `/api/runs/${runId}/retry-failed`, {});
     expect(res.status).toBe(202);
     const { runId: retry } = (await res.json()) as { runId: string };
-    expect(await app.store.getRun(retry)).toMatchObject({ kind: 'retry', retryOf: runId, full: true });
+    expect(await app.store.getRun(retry)).toMatchObject({
+      kind: 'retry',
+      retryOf: runId,
+      ignoreFingerprints: true,
+    });
   });
 
   it('refuses a second run of a source while one holds its lock, on the form and the API', async () => {

@@ -58,8 +58,18 @@ const inSequence =
 /** Two runs of different sources started together (each source has its own run lock). */
 const concurrently: Drive = async (stack) => {
   const runs = await Promise.all([
-    startRun(stack.app, { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' }),
-    startRun(stack.app, { sources: ['constant-contact'], audiences: [], full: false, kind: 'migrate' }),
+    startRun(stack.app, {
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    }),
+    startRun(stack.app, {
+      sources: ['constant-contact'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    }),
   ]);
   const done = await Promise.all(runs.map((r) => followRun(stack.app.store, r.id, () => undefined, 100)));
   // They really ran side by side: each started before the other finished.

@@ -18,7 +18,7 @@ afterAll(() => pool.closeAll());
 const BOTH: RunOptions = {
   sources: ['mailchimp', 'constant-contact'],
   audiences: [],
-  full: false,
+  ignoreFingerprints: false,
   kind: 'migrate',
 };
 

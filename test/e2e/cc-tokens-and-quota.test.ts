@@ -50,7 +50,7 @@ describe('Constant Contact tokens and quota', () => {
     sandbox.constantContact.expireAccessTokens();
     sandbox.resetCallCounts();
     const after = await pool.open({ existingSandbox: sandbox, queuePrefix, env });
-    const second = await after.run({ sources: ['constant-contact'], full: true });
+    const second = await after.run({ sources: ['constant-contact'], ignoreFingerprints: true });
     expect([second.run.status, second.run.error]).toEqual(['completed', null]);
     expect(second.counts.read).toBe(100);
     const refreshes = tokenCalls(sandbox.callCounts());
@@ -72,7 +72,7 @@ describe('Constant Contact tokens and quota', () => {
     const run = await startRun(stack.app, {
       sources: ['constant-contact'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
 

@@ -59,7 +59,7 @@ describe('a worker killed mid-run', () => {
     const run = await startRun(stack.app, {
       sources: ['mailchimp', 'constant-contact'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     let atKill: RunSnapshot | null = null;

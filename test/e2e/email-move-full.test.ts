@@ -21,7 +21,7 @@ describe('address changes in full and retry runs', () => {
     const movedFirst = `full.${first!.contact_id.slice(0, 8)}@example.net`;
     sandbox.mailchimp.updateMember(c.listId(), first!.email_address, { email_address: movedFirst });
     await sleep(1100);
-    await c.run({ sources: ['mailchimp'], full: true });
+    await c.run({ sources: ['mailchimp'], ignoreFingerprints: true });
     let contacts = contactsByEmail(sandbox.hubspot.snapshot());
     expect(contacts.get(movedFirst)).toHaveLength(1);
     expect(contacts.get(c.email(first!))).toBeUndefined();
@@ -42,7 +42,7 @@ describe('address changes in full and retry runs', () => {
     const sync = await c.run({ sources: ['mailchimp'], kind: 'sync' });
     expect((await rowsOf(app.store, sync.run.id)).get(key)?.outcome).toBe('failed');
     c.hooks.current = () => ({});
-    await c.run({ sources: ['mailchimp'], kind: 'retry', retryOf: sync.run.id, full: true });
+    await c.run({ sources: ['mailchimp'], kind: 'retry', retryOf: sync.run.id, ignoreFingerprints: true });
     contacts = contactsByEmail(sandbox.hubspot.snapshot());
     expect(contacts.get(movedSecond)).toHaveLength(1);
     expect(contacts.get(c.email(second!))).toBeUndefined();

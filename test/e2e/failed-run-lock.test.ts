@@ -34,7 +34,12 @@ describe('a failed run and its source lock', () => {
         throw new AuthError('Mailchimp refused the API key (simulated)', 'mailchimp');
       },
     });
-    const options: RunOptions = { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' };
+    const options: RunOptions = {
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    };
     const run = await startRun(app, options);
     await waitFor(
       'the run to fail',

@@ -39,11 +39,15 @@ describe('forged jobs', () => {
       changedAt: null,
     };
 
-    const write = await hubspot.add('write-batch', { runId: done.run.id, full: false, records: [record] });
+    const write = await hubspot.add('write-batch', {
+      runId: done.run.id,
+      ignoreFingerprints: false,
+      records: [record],
+    });
     expect(await failedFor(hubspot, write)).toContain('its records were not created by the run');
     const signedElsewhere = await hubspot.add('write-batch', {
       runId: done.run.id,
-      full: false,
+      ignoreFingerprints: false,
       records: [record],
       signature: 'x'.repeat(43),
     });
@@ -73,11 +77,15 @@ describe('forged jobs', () => {
     const going = await app.store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     await app.store.markStarted(going.id);
-    const aimed = await hubspot.add('write-batch', { runId: going.id, full: false, records: [record] });
+    const aimed = await hubspot.add('write-batch', {
+      runId: going.id,
+      ignoreFingerprints: false,
+      records: [record],
+    });
     expect(await failedFor(hubspot, aimed)).toContain('its records were not created by the run');
     await sleep(500); // the worker's failure handler runs after the job is marked failed
     expect((await app.store.getRun(going.id))?.status).toBe('running');

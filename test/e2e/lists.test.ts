@@ -102,7 +102,7 @@ describe('source lists → HubSpot lists', () => {
     expect(ccPeople.some((e) => mcPeople.has(e))).toBe(true);
 
     sandbox.resetCallCounts();
-    const second = await stack.run({ sources: ['mailchimp', 'constant-contact'], full: true });
+    const second = await stack.run({ sources: ['mailchimp', 'constant-contact'], ignoreFingerprints: true });
     expect(second.run.status).toMatch(/^completed/);
     const calls = sandbox.callCounts();
     expect(hubspotCalls(calls, /contacts\/batch\/upsert$/)).toBeGreaterThan(0);
@@ -194,7 +194,10 @@ describe('source lists → HubSpot lists', () => {
       queuePrefix,
       env: { ...env, HUBSPOT_LISTS: 'all' },
     });
-    const second = await withLists.run({ sources: ['mailchimp', 'constant-contact'], full: true });
+    const second = await withLists.run({
+      sources: ['mailchimp', 'constant-contact'],
+      ignoreFingerprints: true,
+    });
     expect(second.run.status).toMatch(/^completed/);
     const expected = await expectedLists(withLists, [first.run.id, second.run.id]);
     expect(sorted(hubspotLists(sandbox.hubspot.snapshot()))).toEqual(sorted(expected));

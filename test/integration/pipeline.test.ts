@@ -55,7 +55,7 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
   async function migrate() {
     const run = await startRun(
       { store, queues },
-      { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' },
+      { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'migrate' },
     );
     return followRun(store, run.id, () => undefined, 100);
   }
@@ -169,7 +169,7 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
   async function sync() {
     const run = await startRun(
       { store, queues },
-      { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' },
+      { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'sync' },
     );
     return followRun(store, run.id, () => undefined, 100);
   }
@@ -212,15 +212,18 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     mailchimp.members = Array.from({ length: 50 }, (_, i) => member(`busy${i}@example.com`, 'pending'));
     const run = await startRun(
       { store, queues },
-      { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' },
+      { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'migrate' },
     );
     await expect(
-      startRun({ store, queues }, { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' }),
+      startRun(
+        { store, queues },
+        { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'sync' },
+      ),
     ).rejects.toThrow(/still running/);
     await followRun(store, run.id, () => undefined, 100);
     const next = await startRun(
       { store, queues },
-      { sources: ['mailchimp'], audiences: [], full: false, kind: 'sync' },
+      { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'sync' },
     );
     await followRun(store, next.id, () => undefined, 100);
   });

@@ -25,7 +25,7 @@ function run(status: RunInfo['status'], extra: Partial<RunInfo> = {}): RunInfo {
     kind: 'migrate',
     sources: ['mailchimp'],
     audiences: [],
-    full: false,
+    ignoreFingerprints: false,
     status,
     createdAt: '2026-01-01T00:00:00.000Z',
     startedAt: '2026-01-01T00:00:00.000Z',

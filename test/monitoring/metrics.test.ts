@@ -68,7 +68,12 @@ describe('metrics in Redis (real Redis)', () => {
   it('collects queue, API and run metrics into parseable Prometheus text', async () => {
     await queues.byName.hubspot.add('write-batch', { runId: 'x' });
     const store = new RunStore(redis, prefix);
-    await store.createRun({ sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' });
+    await store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    });
     const parsed = parsePrometheus(renderPrometheus(await collectMetrics({ redis, prefix, queues, store })));
     expect(sampleValue(parsed, 'esp_sync_queue_jobs', { queue: 'hubspot', state: 'waiting' })).toBe(1);
     expect(sampleValue(parsed, 'esp_sync_queue_workers', { queue: 'hubspot' })).toBe(0);
@@ -99,7 +104,7 @@ describe('metrics in Redis (real Redis)', () => {
     const run = await store.createRun({
       sources: ['mailchimp'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     await reportRunFinished(deps, run.id);

@@ -26,7 +26,12 @@ describe('an emptied queue', () => {
         return real.upsertContacts(inputs);
       },
     });
-    const run = await startRun(app, { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' });
+    const run = await startRun(app, {
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    });
     const hubspot = app.queues.byName[QUEUE_NAMES.hubspot];
     await waitFor(
       'write batches to wait',

@@ -28,7 +28,14 @@ describe('a run that fails before finalize', () => {
         throw new AuthError('Mailchimp refused the API key (simulated)', 'mailchimp');
       },
     });
-    runId = (await startRun(app, { sources: ['mailchimp'], audiences: [], full: false, kind: 'migrate' })).id;
+    runId = (
+      await startRun(app, {
+        sources: ['mailchimp'],
+        audiences: [],
+        ignoreFingerprints: false,
+        kind: 'migrate',
+      })
+    ).id;
     await waitFor(
       'the run to fail',
       async () => (await app.store.getRun(runId))?.status === 'failed',

@@ -36,7 +36,7 @@ describe('Constant Contact tokens under the wrong key', () => {
       queuePrefix,
       env: { ESP_SYNC_ENCRYPTION_KEY: generateEncryptionKey() },
     });
-    const second = await wrong.run({ sources: ['constant-contact'], full: true });
+    const second = await wrong.run({ sources: ['constant-contact'], ignoreFingerprints: true });
     expect(second.run.status).toBe('failed');
     expect(second.run.error).toMatch(/ESP_SYNC_ENCRYPTION_KEY \(key [0-9a-f]{8}\) cannot open/);
     expect(await wrong.app.redis.get(ccTokenKeys(queuePrefix).refreshToken)).toBe(stored);

@@ -17,7 +17,7 @@ function input(
       kind: 'migrate',
       sources: ['mailchimp', 'constant-contact'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       status,
       createdAt: '2026-01-01T10:00:00.000Z',
       startedAt: '2026-01-01T10:00:00.000Z',

@@ -9,7 +9,7 @@ function snapshotOf(status: RunStatus, read: number, times: Partial<RunInfo>): R
     kind: 'migrate',
     sources: ['mailchimp'],
     audiences: [],
-    full: false,
+    ignoreFingerprints: false,
     status,
     createdAt: '2026-01-01T10:00:00.000Z',
     startedAt: null,

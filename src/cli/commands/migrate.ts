@@ -32,7 +32,7 @@ export async function startAndMaybeFollow(
   params: {
     sources: SourceName[];
     audiences: string[];
-    full: boolean;
+    ignoreFingerprints: boolean;
     kind: RunKind;
     wait: boolean;
     /** With wait: stop waiting after this long (the run goes on); null waits until the run ends. */
@@ -44,7 +44,7 @@ export async function startAndMaybeFollow(
   const run = await startRun(app, {
     sources: params.sources,
     audiences: params.audiences,
-    full: params.full,
+    ignoreFingerprints: params.ignoreFingerprints,
     kind: params.kind,
     ...(params.retryOf ? { retryOf: params.retryOf } : {}),
   });
@@ -133,7 +133,8 @@ export function registerMigrateCommand(program: Command): void {
         await startAndMaybeFollow(app, {
           sources,
           audiences: opts.audience ?? [],
-          full: opts.full ?? false,
+          // The flag keeps its short, known name.
+          ignoreFingerprints: opts.full ?? false,
           kind: 'migrate',
           wait,
           timeoutSeconds,

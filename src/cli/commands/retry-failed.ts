@@ -36,7 +36,7 @@ export function registerRetryFailedCommand(program: Command): void {
         await startAndMaybeFollow(app, {
           sources: run.sources,
           audiences: run.audiences,
-          full: true,
+          ignoreFingerprints: true,
           kind: 'retry',
           retryOf: runId,
           wait,

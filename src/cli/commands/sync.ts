@@ -36,7 +36,7 @@ export function registerSyncCommand(program: Command): void {
           await startAndMaybeFollow(app, {
             sources,
             audiences: opts.audience ?? [],
-            full: false,
+            ignoreFingerprints: false,
             kind: 'sync',
             wait,
             timeoutSeconds,

@@ -178,7 +178,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const run = await startRun(stack.app, {
       sources: ['mailchimp', 'constant-contact'],
       audiences: [],
-      full: false,
+      ignoreFingerprints: false,
       kind: 'migrate',
     });
     ctx.runId = run.id;

@@ -88,7 +88,12 @@ export async function openConsentStack(
     hooks,
     mailchimpHooks,
     async run(options) {
-      const run = await startRun(stack.app, { audiences: [], full: false, kind: 'migrate', ...options });
+      const run = await startRun(stack.app, {
+        audiences: [],
+        ignoreFingerprints: false,
+        kind: 'migrate',
+        ...options,
+      });
       return followRun(stack.app.store, run.id, () => undefined, 100);
     },
     listId: (index = 0) => sandbox.dataset.mailchimp.lists[index]!.id,
