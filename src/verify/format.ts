@@ -51,3 +51,19 @@ export function fixText(fix: FixResult): string {
   if (fix.run) lines.push(`Full migration ${fix.run.runId} for contacts and properties: ${fix.run.status}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** A spreadsheet-safe cell: quoted when needed, and a leading =, +, - or @ defused (it would run as a formula). */
+function csvCell(text: string): string {
+  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export const VERIFY_CSV_COLUMNS = ['kind', 'email', 'detail', 'keys'] as const;
+
+/** One row per listed difference: kind (as in the JSON), email, what differs, the record keys. */
+export function verifyCsv(report: VerifyReport): string {
+  const rows = report.differences.map((d) =>
+    [d.kind, d.email, d.detail, d.keys.join(' ')].map(csvCell).join(','),
+  );
+  return `${[VERIFY_CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+}

@@ -147,6 +147,12 @@ describe('esp-sync verify against the sandbox', () => {
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout) as VerifyReport;
     expect(parsed.counts.optOutMissing).toBe(1);
+    const csv = await cli(['--csv']);
+    expect(csv.code).toBe(1);
+    const [header, ...lines] = csv.stdout.trim().split('\n');
+    expect(header).toBe('kind,email,detail,keys');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.startsWith(`optOutMissing,${optedOut},`)).toBe(true);
     const text = await cli([]);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(`opt-out not applied         ${optedOut}  a source record says opted out`);

@@ -3,7 +3,7 @@ import { createApp } from '../../app.ts';
 import type { SourceName } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { fixDifferences, isFixable, type FixResult } from '../../verify/fix.ts';
-import { fixText, verifyText } from '../../verify/format.ts';
+import { fixText, verifyCsv, verifyText } from '../../verify/format.ts';
 import { verify } from '../../verify/verify.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -14,6 +14,7 @@ interface VerifyCommandOptions {
   source?: string;
   audience?: string[];
   json?: boolean;
+  csv?: boolean;
   fix?: boolean;
 }
 
@@ -27,8 +28,10 @@ export function registerVerifyCommand(program: Command): void {
       '--json',
       'print the report as JSON (with --fix: the report after the fix, and what the fix wrote)',
     )
+    .option('--csv', 'print one row per difference as CSV (kind, email, detail, keys)')
     .option('--fix', 'write the missing opt-outs, start a full migration for the rest, then verify again')
     .action(async (opts: VerifyCommandOptions) => {
+      if (opts.json && opts.csv) throw new ConfigError('--json and --csv exclude each other: pick one.');
       const config = configFor(opts.source ? parseSources(opts.source) : []);
       const sources: SourceName[] = opts.source
         ? parseSources(opts.source)
@@ -52,14 +55,16 @@ export function registerVerifyCommand(program: Command): void {
         let report = await verify(deps.verify, scope);
         let fixed: FixResult | null = null;
         if (opts.fix && isFixable(report.differences)) {
-          if (!opts.json) process.stdout.write(verifyText(report));
+          if (!opts.json && !opts.csv) process.stdout.write(verifyText(report));
           fixed = await fixDifferences(deps.fix, report.differences, scope);
           reporter?.stop();
-          if (!opts.json) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
+          if (!opts.json && !opts.csv) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
           report = await verify(deps.verify, scope);
         }
         const json = fixed ? { ...report, fix: fixed } : report;
-        process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : verifyText(report));
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(json)}\n` : opts.csv ? verifyCsv(report) : verifyText(report),
+        );
         process.exitCode = report.ok ? ExitCode.Ok : ExitCode.FinishedWithFailures;
       } finally {
         reporter?.stop();
