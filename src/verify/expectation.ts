@@ -36,7 +36,7 @@ export function addRecord(known: PersonExpectation | undefined, contact: SourceC
   const owns = hasProperties && (base.ownerTag === null || base.ownerTag <= tag);
   return {
     email: base.email,
-    rank: Math.max(known ? base.rank : 0, CONSENT_RANK[contact.consent.state]),
+    rank: Math.max(base.rank, CONSENT_RANK[contact.consent.state]),
     anySubscribe: base.anySubscribe || contact.consent.state === 'subscribe',
     keys: base.keys.includes(contact.key) ? base.keys : [...base.keys, contact.key],
     ownerTag: owns ? tag : base.ownerTag,
