@@ -13,7 +13,7 @@ const TTL_SECONDS = 24 * 60 * 60;
 
 export class PeopleStore {
   readonly key: string;
-  /** The record keys read so far. */
+  /** The record keys read so far (and, prefixed "person:", the people compared so far). */
   readonly recordsKey: string;
   private readonly redis: Redis;
   constructor(redis: Redis, prefix: string) {

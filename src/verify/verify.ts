@@ -90,7 +90,11 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     const unlisted: Partial<Record<DifferenceKind, number>> = {};
     let compared = 0;
     nextNote = PROGRESS_EVERY;
-    for await (const chunk of store.chunks(HUBSPOT_CHUNK)) {
+    for await (const scanned of store.chunks(HUBSPOT_CHUNK)) {
+      // HSCAN may return a field twice (while Redis rehashes the hash): each person is compared once.
+      const fresh = await store.firstSeen(scanned.map((p) => `person:${p.email}`));
+      const chunk = scanned.filter((_, i) => fresh[i]);
+      if (chunk.length === 0) continue;
       const emails = chunk.map((p) => p.email);
       const propertyNames = [...new Set(chunk.flatMap((p) => Object.keys(p.properties)))];
       const [contacts, consent, ranks, pending, owners] = [
