@@ -3,7 +3,12 @@ import { RefusedJobError } from './job-signature.ts';
 
 const runId = z.string().min(1).max(100);
 const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting']).optional() });
-const page = z.looseObject({ runId });
+const page = z.looseObject({
+  runId,
+  chain: z.string().min(1),
+  index: z.number().int().min(0),
+  checkpoint: z.looseObject({ source: z.enum(['mailchimp', 'constant-contact']) }),
+});
 const record = z.looseObject({
   key: z.string().min(1),
   source: z.enum(['mailchimp', 'constant-contact']),
@@ -22,8 +27,6 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'subscribe-phase': phase,
   finalize: phase,
   'release-run': z.looseObject({ runId }),
-  'mailchimp-page': page,
-  'cc-page': page,
   'source-page': page,
   'write-batch': z.looseObject({ runId, records: z.array(record).min(1).max(100) }),
 };
