@@ -97,6 +97,16 @@ export class ConsentLedger {
     return new Set(entries.filter((_, i) => out[i] === 1).map((e) => e.key));
   }
 
+  /** Per email, the record whose properties HubSpot holds, as "<changedAt>|<recordKey>". */
+  async ownersOf(emails: string[]): Promise<Map<string, string>> {
+    const values = emails.length > 0 ? await this.redis.hmget(this.keys.owners, ...emails) : [];
+    const out = new Map<string, string>();
+    values.forEach((v, i) => {
+      if (v) out.set(emails[i]!, v);
+    });
+    return out;
+  }
+
   async lastWrites(recordKeys: string[]): Promise<Map<string, LastWrite>> {
     if (recordKeys.length === 0) return new Map();
     const values = await this.redis.hmget(this.keys.fingerprints, ...recordKeys);

@@ -33,11 +33,7 @@ export function verifyDeps(
           : {}),
       },
       ledger,
-      // The ledger has no reader for its owners hash (email → "<changedAt>|<recordKey>"); read it directly.
-      propertyOwners: async (emails) => {
-        const values = emails.length > 0 ? await redis.hmget(ledger.keys.owners, ...emails) : [];
-        return new Map(emails.flatMap((email, i) => (values[i] ? [[email, values[i]] as const] : [])));
-      },
+      propertyOwners: (emails) => ledger.ownersOf(emails),
       policy: policyFromConfig(config),
       ...(hooks.progress ? { progress: hooks.progress } : {}),
     },
