@@ -61,5 +61,6 @@ export function hubspotCalls(counts: CallCounts, route: RegExp): number {
 export const WRITE_ROUTES = {
   upsert: /^POST .*\/contacts\/batch\/upsert$/,
   statusWrite: /^POST .*\/statuses\/batch\/write$/,
-  unsubscribeAll: /^POST .*unsubscribe-all/,
+  // Writes only: the batch read of opt-outs is POST …/unsubscribe-all/read.
+  unsubscribeAll: /^POST .*unsubscribe-all$/,
 };
