@@ -26,6 +26,23 @@ export function parseSources(source: string): SourceName[] {
   throw new ConfigError(`--source must be mailchimp, constant-contact or all (got "${source}").`);
 }
 
+/** The sources --source names, or every configured one (one line saying what to set when there is none). */
+export function sourcesAndConfig(source: string | undefined): { config: Config; sources: SourceName[] } {
+  const config = configFor(source ? parseSources(source) : []);
+  const sources: SourceName[] = source
+    ? parseSources(source)
+    : [
+        ...(config.mailchimp ? (['mailchimp'] as const) : []),
+        ...(config.constantContact ? (['constant-contact'] as const) : []),
+      ];
+  if (sources.length === 0) {
+    throw new ConfigError(
+      'No source is configured: set MAILCHIMP_API_KEY or CONSTANT_CONTACT_CLIENT_ID and _CLIENT_SECRET.',
+    );
+  }
+  return { config, sources };
+}
+
 /** Loads the configuration and checks that HubSpot and every source of the command are configured. */
 export function configFor(sources: SourceName[]): Config {
   const config = loadConfig();

@@ -11,10 +11,9 @@ import { createHubSpotSink } from '../../connectors/hubspot/index.ts';
 import { createMailchimpSource } from '../../connectors/mailchimp/index.ts';
 import type { ListKind } from '../../core/lists.ts';
 import type { HubSpotListsPort } from '../../core/ports.ts';
-import { ConfigError } from '../../errors/index.ts';
 import { listName } from '../../mapping/lists.ts';
 import { ListMembershipState } from '../../workers/list-membership-state.ts';
-import { configFor, parseSources } from '../shared.ts';
+import { sourcesAndConfig } from '../shared.ts';
 
 export interface ListOverviewRow {
   source: SourceName;
@@ -121,18 +120,7 @@ export function registerListsCommand(program: Command): void {
     .option('--source <source>', 'mailchimp, constant-contact or all (default: every configured source)')
     .option('--json', 'print a JSON array of rows')
     .action(async (opts: { source?: string; json?: boolean }) => {
-      const config = configFor(opts.source ? parseSources(opts.source) : []);
-      const sources: SourceName[] = opts.source
-        ? parseSources(opts.source)
-        : [
-            ...(config.mailchimp ? (['mailchimp'] as const) : []),
-            ...(config.constantContact ? (['constant-contact'] as const) : []),
-          ];
-      if (sources.length === 0) {
-        throw new ConfigError(
-          'No source is configured: set MAILCHIMP_API_KEY or CONSTANT_CONTACT_CLIENT_ID and _CLIENT_SECRET.',
-        );
-      }
+      const { config, sources } = sourcesAndConfig(opts.source);
       const app = await createApp(config);
       try {
         const rows = await listOverview(app, sources);

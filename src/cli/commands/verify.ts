@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
-import type { SourceName } from '../../config/env.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { fixDifferences, isFixable, type FixResult } from '../../verify/fix.ts';
 import { fixText, verifyCsv, verifyText } from '../../verify/format.ts';
@@ -8,7 +7,7 @@ import { verify } from '../../verify/verify.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { createProgressReporter } from '../progress.ts';
-import { collect, configFor, parseSources } from '../shared.ts';
+import { collect, sourcesAndConfig } from '../shared.ts';
 
 interface VerifyCommandOptions {
   source?: string;
@@ -32,18 +31,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--fix', 'write the missing opt-outs, start a full migration for the rest, then verify again')
     .action(async (opts: VerifyCommandOptions) => {
       if (opts.json && opts.csv) throw new ConfigError('--json and --csv exclude each other: pick one.');
-      const config = configFor(opts.source ? parseSources(opts.source) : []);
-      const sources: SourceName[] = opts.source
-        ? parseSources(opts.source)
-        : [
-            ...(config.mailchimp ? (['mailchimp'] as const) : []),
-            ...(config.constantContact ? (['constant-contact'] as const) : []),
-          ];
-      if (sources.length === 0) {
-        throw new ConfigError(
-          'No source is configured: set MAILCHIMP_API_KEY or CONSTANT_CONTACT_CLIENT_ID and _CLIENT_SECRET.',
-        );
-      }
+      const { config, sources } = sourcesAndConfig(opts.source);
       const scope = { sources, audiences: opts.audience ?? [] };
       const app = await createApp(config);
       const reporter = opts.fix ? createProgressReporter() : null;
