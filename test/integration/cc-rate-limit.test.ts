@@ -69,9 +69,9 @@ describe('Constant Contact shared rate limit (real Redis)', () => {
     const sorted = [...arrivals].sort((a, b) => a - b);
     // Any PER_SECOND + 1 consecutive requests span at least one window. The limiter admits on Redis's clock and
     // the server sees arrivals a little later (by varying amounts), hence the slack; unlimited, all 12 would
-    // arrive within a few milliseconds.
+    // arrive within a few milliseconds. On a loaded machine one arrival can lag its admission by a few hundred ms.
     for (let i = 0; i + PER_SECOND < sorted.length; i++) {
-      expect(sorted[i + PER_SECOND]! - sorted[i]!).toBeGreaterThanOrEqual(900);
+      expect(sorted[i + PER_SECOND]! - sorted[i]!).toBeGreaterThanOrEqual(600);
     }
     expect(elapsed).toBeGreaterThanOrEqual(1990);
   });
