@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { jobId, QUEUE_NAMES } from '../queue/queues.ts';
 import { releaseRun } from '../run/start.ts';
+import { scanTargets } from '../lib/redis.ts';
 import type { WorkerContext } from './context.ts';
 
 export const RELEASE_RUN_JOB = 'release-run';
@@ -39,26 +40,23 @@ async function runHasUnfinishedJobs(
   runId: string,
   self: string | undefined,
 ): Promise<boolean> {
-  const prefix = ctx.config.queuePrefix;
   const own = jobId(runId);
-  for (const queue of Object.values(QUEUE_NAMES)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await ctx.redis.scan(
-        cursor,
-        'MATCH',
-        `${prefix}:${queue}:${own}.*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      // Job hashes only: ":logs", ":dependencies" and the like belong to a job key with a further suffix.
-      const jobs = keys.filter((k) => !k.slice(`${prefix}:${queue}:`.length).includes(':'));
-      for (const key of jobs) {
-        if (key.endsWith(`:${self ?? ''}`)) continue;
-        if (!(await ctx.redis.hexists(key, 'finishedOn'))) return true;
-      }
-    } while (cursor !== '0');
+  // On a cluster every master is scanned: SCAN through the cluster client reaches one node only.
+  for (const node of scanTargets(ctx.redis)) {
+    for (const queue of Object.values(QUEUE_NAMES)) {
+      const queueKey = `${ctx.config.queuePrefix}:${queue}:`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${queueKey}${own}.*`, 'COUNT', 1000);
+        cursor = next;
+        // Job hashes only: ":logs", ":dependencies" and the like belong to a job key with a further suffix.
+        const jobs = keys.filter((k) => !k.slice(queueKey.length).includes(':'));
+        for (const key of jobs) {
+          if (key.endsWith(`:${self ?? ''}`)) continue;
+          if (!(await ctx.redis.hexists(key, 'finishedOn'))) return true;
+        }
+      } while (cursor !== '0');
+    }
   }
   return false;
 }
