@@ -1,6 +1,9 @@
 /**
- * The ports between the workers and the connectors. Connectors implement them, speak HTTP, validate vendor
- * JSON and translate failures into the error taxonomy (src/errors). Workers call only these.
+ * The ports between the workers and the HubSpot connector, in the domain's words. Connectors implement them,
+ * speak HTTP, validate vendor JSON and translate failures into the error taxonomy (src/errors). Workers call
+ * only these. A source's port carries that vendor's wire shapes, so it lives with them in its connector
+ * (connectors/mailchimp/wire.ts, connectors/constant-contact/wire.ts); every source reads pages through
+ * the SourcePager of source-pages.ts.
  *
  * Every method may throw RateLimitedError, QuotaExhaustedError, AuthError or TransientError (after the
  * connector's own retries) for a failure of the whole call. Per-record problems come back as results.
@@ -142,121 +145,4 @@ export interface HubSpotReadPort {
   readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
   /** The id of the subscription type consent is written to (HUBSPOT_SUBSCRIPTION_ID or looked up by name). */
   subscriptionId(): Promise<string>;
-}
-
-// ---------- Mailchimp (source) ----------
-
-export const MAILCHIMP_STATUSES = [
-  'subscribed',
-  'unsubscribed',
-  'cleaned',
-  'pending',
-  'transactional',
-  'archived',
-] as const;
-export type MailchimpStatus = (typeof MAILCHIMP_STATUSES)[number];
-
-export interface MailchimpAudience {
-  id: string;
-  name: string;
-}
-
-export interface MailchimpMergeField {
-  tag: string;
-  name: string;
-  type: string;
-  options?: { choices?: string[]; date_format?: string } | undefined;
-}
-
-/**
- * A member as Mailchimp sends it. Fields are kept loose (unknown) where real data is messy so that one bad
- * member fails alone in the mapper instead of failing the page.
- */
-export interface MailchimpMember {
-  id: string;
-  email_address: unknown;
-  unique_email_id?: unknown;
-  contact_id?: unknown;
-  status: unknown;
-  merge_fields?: unknown;
-  tags?: unknown;
-  ip_signup?: unknown;
-  timestamp_signup?: unknown;
-  ip_opt?: unknown;
-  timestamp_opt?: unknown;
-  last_changed?: unknown;
-  unsubscribe_reason?: unknown;
-  language?: unknown;
-  [extra: string]: unknown;
-}
-
-export interface MailchimpMemberPageParams {
-  audienceId: string;
-  status: MailchimpStatus;
-  offset: number;
-  count: number;
-  /** Exclusive, second precision (ISO 8601). */
-  sinceLastChanged?: string;
-  beforeLastChanged?: string;
-}
-
-export interface MailchimpMemberPage {
-  members: MailchimpMember[];
-  totalItems: number;
-  /** last_changed of the first and last member of the page (ISO, second precision), for keyset paging. */
-  lastChanged?: { first: string | null; last: string | null };
-}
-
-export interface MailchimpPort {
-  listAudiences(): Promise<MailchimpAudience[]>;
-  getAudience(audienceId: string): Promise<MailchimpAudience>;
-  mergeFields(audienceId: string): Promise<MailchimpMergeField[]>;
-  /** Sorted by last_changed ascending. */
-  memberPage(params: MailchimpMemberPageParams): Promise<MailchimpMemberPage>;
-}
-
-// ---------- Constant Contact (source) ----------
-
-export interface CcDefinitions {
-  /** custom_field_id → { name, label, type } */
-  customFields: Map<string, { name: string; label: string; type: string }>;
-  /** list_id → name */
-  lists: Map<string, string>;
-  /** tag_id → name */
-  tags: Map<string, string>;
-}
-
-/** A contact as Constant Contact sends it; loose for the same reason as MailchimpMember. */
-export interface CcContact {
-  contact_id: string;
-  email_address?: unknown;
-  first_name?: unknown;
-  last_name?: unknown;
-  job_title?: unknown;
-  company_name?: unknown;
-  birthday_month?: unknown;
-  birthday_day?: unknown;
-  created_at?: unknown;
-  updated_at?: unknown;
-  deleted_at?: unknown;
-  custom_fields?: unknown;
-  phone_numbers?: unknown;
-  street_addresses?: unknown;
-  list_memberships?: unknown;
-  taggings?: unknown;
-  [extra: string]: unknown;
-}
-
-export interface CcContactPageParams {
-  /** The relative `_links.next.href` of the previous page, or null for the first page. */
-  cursor: string | null;
-  updatedAfter?: string;
-  optoutAfter?: string;
-}
-
-export interface ConstantContactPort {
-  definitions(): Promise<CcDefinitions>;
-  contactPage(
-    params: CcContactPageParams,
-  ): Promise<{ contacts: CcContact[]; nextCursor: string | null; totalCount: number | null }>;
 }

@@ -9,7 +9,7 @@ import {
   type MappedRecord,
   type PropertyDefinition,
 } from '../core/contact.ts';
-import type { CcContact, CcDefinitions } from '../core/ports.ts';
+import type { CcContact, CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import { carriesLists, ccLists } from './lists.ts';
 import type { ConsentPolicy } from './policy.ts';
 import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';

@@ -3,7 +3,8 @@
  * named come from the ListsPolicy (HUBSPOT_LISTS, HUBSPOT_LIST_NAME_*). Consent plays no part: lists are not
  * consent, so an opted-out person is in the same lists as everyone else.
  */
-import type { CcDefinitions, MailchimpAudience } from '../core/ports.ts';
+import type { MailchimpAudience } from '../connectors/mailchimp/wire.ts';
+import type { CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import type { ListKind, ListMembership, ListsPolicy } from '../core/lists.ts';
 import { textValue } from './values.ts';
 

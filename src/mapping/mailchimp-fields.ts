@@ -4,7 +4,7 @@
  * The same plan drives both the property definitions and the mapping of member values, so they cannot drift.
  */
 import type { PropertyDefinition } from '../core/contact.ts';
-import { MAILCHIMP_STATUSES, type MailchimpMergeField } from '../core/ports.ts';
+import type { MailchimpMergeField, MailchimpStatus } from '../connectors/mailchimp/wire.ts';
 import { cleanText, dateValue, monthDayValue, numberValue, textValue } from './values.ts';
 import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
 
@@ -29,6 +29,19 @@ const text = textProperty;
 const textarea = textareaProperty;
 const datetime = datetimeProperty;
 
+/**
+ * The label HubSpot shows for each member status. Typed by the connector's status list, so a status added there
+ * fails to compile here until it has a label (mapping imports the connector's types only, never its values).
+ */
+export const MAILCHIMP_STATUS_LABELS: Readonly<Record<MailchimpStatus, string>> = {
+  subscribed: 'Subscribed',
+  unsubscribed: 'Unsubscribed',
+  cleaned: 'Cleaned',
+  pending: 'Pending',
+  transactional: 'Transactional',
+  archived: 'Archived',
+};
+
 export const MAILCHIMP_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
   text(MC_PROPERTY.memberId, 'Mailchimp member ID'),
   text(MC_PROPERTY.contactId, 'Mailchimp contact ID'),
@@ -38,7 +51,7 @@ export const MAILCHIMP_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
     label: 'Mailchimp status',
     type: 'enumeration',
     fieldType: 'select',
-    options: MAILCHIMP_STATUSES.map((s) => ({ label: s[0]!.toUpperCase() + s.slice(1), value: s })),
+    options: Object.entries(MAILCHIMP_STATUS_LABELS).map(([value, label]) => ({ label, value })),
   },
   text(MC_PROPERTY.audience, 'Mailchimp audience'),
   text(MC_PROPERTY.audienceId, 'Mailchimp audience ID'),

@@ -9,9 +9,14 @@ import {
   type MappedRecord,
   type PropertyDefinition,
 } from '../core/contact.ts';
-import type { MailchimpAudience, MailchimpMember, MailchimpMergeField } from '../core/ports.ts';
-import { MAILCHIMP_STATUSES, type MailchimpStatus } from '../core/ports.ts';
+import type {
+  MailchimpAudience,
+  MailchimpMember,
+  MailchimpMergeField,
+  MailchimpStatus,
+} from '../connectors/mailchimp/wire.ts';
 import {
+  MAILCHIMP_STATUS_LABELS,
   MAILCHIMP_TOOL_PROPERTIES,
   MC_PROPERTY,
   mergeFieldDefinitions,
@@ -39,7 +44,7 @@ export function mailchimpPropertyDefinitions(mergeFields: MailchimpMergeField[])
 }
 
 function isKnownStatus(status: unknown): status is MailchimpStatus {
-  return typeof status === 'string' && (MAILCHIMP_STATUSES as readonly string[]).includes(status);
+  return typeof status === 'string' && Object.hasOwn(MAILCHIMP_STATUS_LABELS, status);
 }
 
 /** The first usable IP address among the candidates, or undefined. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SourceName } from '../core/contact.ts';
-import type { MailchimpAudience, MailchimpMergeField } from '../core/ports.ts';
+import type { MailchimpAudience, MailchimpMergeField } from '../connectors/mailchimp/wire.ts';
 import { globalKeys, runKeys } from './keys.ts';
 import type { RunInfo, RunOptions, RunPhase, RunStatus } from './types.ts';
 

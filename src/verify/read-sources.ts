@@ -5,7 +5,8 @@
  * verify reads leaves the keyset window and is not compared; the next sync writes it.
  */
 import type { MappedRecord, SourceContact, SourceName } from '../core/contact.ts';
-import type { ConstantContactPort, MailchimpPort } from '../core/ports.ts';
+import type { MailchimpPort } from '../connectors/mailchimp/wire.ts';
+import type { ConstantContactPort } from '../connectors/constant-contact/wire.ts';
 import type { FirstCheckpoint, SourcePager } from '../core/source-pages.ts';
 import { ccPages, firstCcCheckpoints } from '../connectors/constant-contact/pages.ts';
 import { firstMailchimpCheckpoints, mailchimpPages } from '../connectors/mailchimp/index.ts';

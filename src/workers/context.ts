@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { requireConstantContact, requireHubSpot, requireMailchimp, type Config } from '../config/env.ts';
-import type { ApiCallObserver, ConstantContactPort, HubSpotPort, MailchimpPort } from '../core/ports.ts';
+import type { ApiCallObserver, HubSpotPort } from '../core/ports.ts';
+import type { MailchimpPort } from '../connectors/mailchimp/wire.ts';
+import type { ConstantContactPort } from '../connectors/constant-contact/wire.ts';
 import { createConstantContactSource } from '../connectors/constant-contact/index.ts';
 import { createHubSpotSink } from '../connectors/hubspot/index.ts';
 import { createMailchimpSource } from '../connectors/mailchimp/index.ts';

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { MappedRecord } from '../core/contact.ts';
-import type { CcDefinitions } from '../core/ports.ts';
+import type { CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import type { SourcePage } from '../core/source-pages.ts';
 import { ccPages } from '../connectors/constant-contact/index.ts';
 import { mailchimpPages } from '../connectors/mailchimp/index.ts';

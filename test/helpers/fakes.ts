@@ -6,14 +6,16 @@ import type {
   EmailWriteResult,
   HubSpotConsent,
   HubSpotPort,
+  SubscribeInput,
+} from '../../src/core/ports.ts';
+import type {
   MailchimpAudience,
   MailchimpMember,
   MailchimpMemberPage,
   MailchimpMemberPageParams,
   MailchimpMergeField,
   MailchimpPort,
-  SubscribeInput,
-} from '../../src/core/ports.ts';
+} from '../../src/connectors/mailchimp/wire.ts';
 import { createHash } from 'node:crypto';
 
 /** An in-memory HubSpot with the semantics the workers rely on, for orchestration tests without HTTP. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { CcContact, CcDefinitions } from '../../src/core/ports.ts';
+import type { CcContact, CcDefinitions } from '../../src/connectors/constant-contact/wire.ts';
 import { mapCcContact } from '../../src/mapping/constant-contact.ts';
 import type { ConsentPolicy } from '../../src/mapping/policy.ts';
 

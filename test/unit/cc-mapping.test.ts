@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CcContact, CcDefinitions } from '../../src/core/ports.ts';
+import type { CcContact, CcDefinitions } from '../../src/connectors/constant-contact/wire.ts';
 import {
   CC_PROPERTY,
   ccCustomFieldPropertyNames,

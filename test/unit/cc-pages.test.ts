@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CcContactPageParams, ConstantContactPort } from '../../src/core/ports.ts';
+import type { CcContactPageParams, ConstantContactPort } from '../../src/connectors/constant-contact/wire.ts';
 import {
   ccPages,
   firstCcCheckpoints,

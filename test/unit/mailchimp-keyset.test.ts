@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MailchimpMember, MailchimpMemberPageParams, MailchimpPort } from '../../src/core/ports.ts';
+import type {
+  MailchimpMember,
+  MailchimpMemberPageParams,
+  MailchimpPort,
+} from '../../src/connectors/mailchimp/wire.ts';
 import {
   firstMailchimpCheckpoints,
   mailchimpPages,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { MailchimpMember, MailchimpMergeField } from '../../src/core/ports.ts';
+import type { MailchimpMember, MailchimpMergeField } from '../../src/connectors/mailchimp/wire.ts';
 import { mapMailchimpMember, type MailchimpMapContext } from '../../src/mapping/mailchimp.ts';
 import { DEFAULT_POLICY } from '../../src/mapping/policy.ts';
 import { HUBSPOT_MAX_VALUE_LENGTH } from '../../src/mapping/values.ts';

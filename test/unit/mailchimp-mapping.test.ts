@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MailchimpMember, MailchimpMergeField } from '../../src/core/ports.ts';
+import type { MailchimpMember, MailchimpMergeField } from '../../src/connectors/mailchimp/wire.ts';
 import {
   mailchimpPropertyDefinitions,
   mailchimpRecordKey,

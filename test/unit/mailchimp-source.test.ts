@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import nock from 'nock';
-import type { ApiCallEvent, MailchimpPort } from '../../src/core/ports.ts';
+import type { ApiCallEvent } from '../../src/core/ports.ts';
+import type { MailchimpPort } from '../../src/connectors/mailchimp/wire.ts';
 import {
   buildMailchimpSource,
   mailchimpSemaphoreKey,

@@ -2,11 +2,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SourceContact } from '../../src/core/contact.ts';
 import type {
-  ConstantContactPort,
   MailchimpMember,
   MailchimpMemberPageParams,
   MailchimpPort,
-} from '../../src/core/ports.ts';
+} from '../../src/connectors/mailchimp/wire.ts';
+import type { ConstantContactPort } from '../../src/connectors/constant-contact/wire.ts';
 import { DEFAULT_POLICY } from '../../src/mapping/policy.ts';
 import { readSources } from '../../src/verify/read-sources.ts';
 

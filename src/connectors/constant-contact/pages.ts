@@ -4,7 +4,7 @@
  * https://community.constantcontact.com/t5/API-Developer-Support/v3-API-contacts-pagination/m-p/387715) plus
  * the filters of the chain's first page.
  */
-import type { CcContact, ConstantContactPort } from '../../core/ports.ts';
+import type { CcContact, ConstantContactPort } from './wire.ts';
 import type { FirstCheckpoint, SourcePager } from '../../core/source-pages.ts';
 
 export interface CcCheckpoint {

@@ -1,13 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConstantContactConfig } from '../../config/env.ts';
-import type {
-  ApiCallObserver,
-  CcContact,
-  CcContactPageParams,
-  CcDefinitions,
-  ConstantContactPort,
-} from '../../core/ports.ts';
+import type { ApiCallObserver } from '../../core/ports.ts';
+import type { CcContact, CcContactPageParams, CcDefinitions, ConstantContactPort } from './wire.ts';
 import { ConfigError } from '../../errors/index.ts';
 import type { RetryOptions } from '../../http/retry.ts';
 import { withoutNulls } from '../lenient.ts';

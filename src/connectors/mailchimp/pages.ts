@@ -2,13 +2,13 @@
  * Mailchimp members as chains of pages, one chain per audience and status, each page read from a checkpoint
  * (the SourcePager port). The checkpoint is a keyset window on last_changed, in Mailchimp's time format.
  */
-import type {
-  MailchimpMember,
-  MailchimpMemberPage,
-  MailchimpPort,
-  MailchimpStatus,
-} from '../../core/ports.ts';
-import { MAILCHIMP_STATUSES } from '../../core/ports.ts';
+import {
+  type MailchimpMember,
+  type MailchimpMemberPage,
+  type MailchimpPort,
+  type MailchimpStatus,
+  MAILCHIMP_STATUSES,
+} from './wire.ts';
 import type { FirstCheckpoint, SourcePager } from '../../core/source-pages.ts';
 import { MAILCHIMP_PAGE_SIZE } from './source.ts';
 

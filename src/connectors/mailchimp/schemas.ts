@@ -5,7 +5,7 @@
  * member fails alone instead of failing its page.
  */
 import { z } from 'zod';
-import type { MailchimpMember, MailchimpMergeField } from '../../core/ports.ts';
+import type { MailchimpMember, MailchimpMergeField } from './wire.ts';
 import { optional, withoutNulls } from '../lenient.ts';
 
 const count = z.number().int().nonnegative();

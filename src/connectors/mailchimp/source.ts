@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { MailchimpConfig } from '../../config/env.ts';
+import type { ApiCallObserver } from '../../core/ports.ts';
 import type {
-  ApiCallObserver,
   MailchimpAudience,
   MailchimpMember,
   MailchimpMemberPageParams,
   MailchimpMergeField,
   MailchimpPort,
-} from '../../core/ports.ts';
+} from './wire.ts';
 import { ConfigError, MalformedResponseError, firstIssue } from '../../errors/index.ts';
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import { SharedSemaphore } from '../../lib/redis-limits.ts';

@@ -6,7 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { LocalStack } from '../../../src/demo/local-stack.ts';
-import type { HubSpotPort, MailchimpPort } from '../../../src/core/ports.ts';
+import type { HubSpotPort } from '../../../src/core/ports.ts';
+import type { MailchimpPort } from '../../../src/connectors/mailchimp/wire.ts';
 import { ConsentLedger } from '../../../src/ledger/ledger.ts';
 import type { RunOptions } from '../../../src/run/types.ts';
 import type { RunSnapshot } from '../../../src/run/follow.ts';
