@@ -1,6 +1,6 @@
 /**
  * The chaos suite: whole `all` migrations under API faults, worker crashes and a Redis restart. After each one,
- * HubSpot must hold exactly the state computed from the seeded data (see helpers/expected.ts) and the run's
+ * HubSpot must hold exactly the state computed from the seeded data (see test/helpers/expected-state.ts) and the run's
  * rows and counts must account for every source record.
  *
  * Size: CHAOS_RECORDS per source (default 1000; `CHAOS_RECORDS=100000 npm run test:chaos` on demand).

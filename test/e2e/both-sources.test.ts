@@ -19,7 +19,7 @@ import {
   statusBreakdown,
   writable,
   type ExpectedPerson,
-} from './helpers/expected.ts';
+} from '../helpers/expected-state.ts';
 import {
   MARKETING,
   consentByEmail,

@@ -7,7 +7,7 @@ import { followRun, snapshot as runSnapshot } from '../../src/run/follow.ts';
 import { startRun } from '../../src/run/start.ts';
 import { QUEUE_NAMES } from '../../src/queue/queues.ts';
 import { SANDBOX_DEFAULTS, generateDataset, startSandbox } from '../../src/sandbox/index.ts';
-import { constantContactRecords, invalid } from './helpers/expected.ts';
+import { constantContactRecords, invalid } from '../helpers/expected-state.ts';
 import { StackPool, rowsOf, sleep, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();

@@ -6,7 +6,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startRun } from '../../src/run/start.ts';
 import { snapshot as runSnapshot, type RunSnapshot } from '../../src/run/follow.ts';
 import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
-import { constantContactRecords, expectedPeople, mailchimpRecords, preExisting } from './helpers/expected.ts';
+import {
+  constantContactRecords,
+  expectedPeople,
+  mailchimpRecords,
+  preExisting,
+} from '../helpers/expected-state.ts';
 import { consentByEmail, consentOf, propertiesByEmail } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';

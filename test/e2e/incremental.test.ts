@@ -11,7 +11,7 @@ import type { RunInfo } from '../../src/run/types.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
 import { generateDataset } from '../../src/sandbox/index.ts';
 import type { MailchimpMemberSeed } from '../../src/sandbox/generator/types.ts';
-import { constantContactRecords, mailchimpRecords, normalize } from './helpers/expected.ts';
+import { constantContactRecords, mailchimpRecords, normalize } from '../helpers/expected-state.ts';
 import { WRITE_ROUTES, consentOf, contactsByEmail, hubspotCalls } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep, waitFor } from './helpers/stack.ts';
 

@@ -10,7 +10,7 @@ import type { LocalStack } from '../../src/demo/local-stack.ts';
 import type { HubSpotSnapshot } from '../../src/sandbox/hubspot/index.ts';
 import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { normalize } from './helpers/expected.ts';
+import { normalize } from '../helpers/expected-state.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
 

@@ -1,6 +1,6 @@
 /**
  * End to end: `migrate --source mailchimp` against the sandbox, with every status and the messy data.
- * The expected HubSpot state comes from the README's consent table (helpers/expected.ts), not from the mapper.
+ * The expected HubSpot state comes from the README's consent table (test/helpers/expected-state.ts), not from the mapper.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { plantedDataset } from './helpers/datasets.ts';
@@ -12,7 +12,7 @@ import {
   normalize,
   preExisting,
   writable,
-} from './helpers/expected.ts';
+} from '../helpers/expected-state.ts';
 import {
   MARKETING,
   WRITE_ROUTES,

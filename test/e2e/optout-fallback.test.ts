@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { generateDataset } from '../../src/sandbox/index.ts';
-import { expectedCounts, expectedPeople, mailchimpRecords, preExisting } from './helpers/expected.ts';
+import { expectedCounts, expectedPeople, mailchimpRecords, preExisting } from '../helpers/expected-state.ts';
 import { MARKETING, WRITE_ROUTES, consentOf } from './helpers/hubspot-state.ts';
 import { StackPool } from './helpers/stack.ts';
 

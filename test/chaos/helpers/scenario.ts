@@ -9,9 +9,9 @@ import { startLocalStack, type LocalStack } from '../../../src/demo/local-stack.
 import { isFinished, snapshot, type RunSnapshot } from '../../../src/run/follow.ts';
 import { startRun } from '../../../src/run/start.ts';
 import type { FaultDecision, FaultInjector, Vendor } from '../../../src/sandbox/faults.ts';
-import type { SandboxOptions } from '../../../src/sandbox/index.ts';
+import type { DatasetOptions, SandboxOptions } from '../../../src/sandbox/index.ts';
 import { deletePrefix, REDIS_URL } from '../../helpers/redis.ts';
-import { chaosDataset, expectedState, type ExpectedState } from './expected.ts';
+import { expectedState, type ExpectedState } from '../../helpers/expected-state.ts';
 import {
   FAST_STALL_ARGS,
   sleep,
@@ -26,6 +26,18 @@ export const SEED = 20261128;
 export const RECORDS = Number(process.env.CHAOS_RECORDS ?? 1000);
 /** How long one run may take before the scenario counts as hung (grows with the data). */
 export const RUN_LIMIT_MS = Number(process.env.CHAOS_RUN_LIMIT_MS ?? 90_000 + RECORDS * 20);
+
+/** N records per source: two Mailchimp audiences of N/2 members and N Constant Contact contacts. */
+function chaosDataset(recordsPerSource: number, seed: number): DatasetOptions {
+  const half = Math.max(1, Math.floor(recordsPerSource / 2));
+  return {
+    seed,
+    mailchimp: { audiences: 2, membersPerAudience: half },
+    constantContact: { contacts: recordsPerSource },
+    // Many pre-existing opt-outs that a source says are subscribed: the people a lenient sync would resubscribe.
+    hubspotPreexisting: { contacts: Math.max(10, Math.round(recordsPerSource / 5)), optedOutShare: 0.5 },
+  };
+}
 
 const VENDOR_LIST: Vendor[] = ['hubspot', 'mailchimp', 'constantContact'];
 const results: ScenarioResult[] = [];

@@ -17,7 +17,7 @@ import { generateDataset, type DatasetOptions } from '../../../src/sandbox/index
 import type { MailchimpMemberSeed } from '../../../src/sandbox/generator/types.ts';
 import { createWorkerContext } from '../../../src/workers/context.ts';
 import { startWorkers } from '../../../src/workers/index.ts';
-import { normalize } from './expected.ts';
+import { normalize } from '../../helpers/expected-state.ts';
 import type { StackPool } from './stack.ts';
 
 export type Hooks = Partial<

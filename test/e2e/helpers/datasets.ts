@@ -1,7 +1,7 @@
 /** Seed data for the end-to-end tests: the generator's messy data plus the cases it only produces by chance. */
 import { generateDataset, type Dataset, type DatasetOptions } from '../../../src/sandbox/index.ts';
 import type { MailchimpMemberSeed } from '../../../src/sandbox/generator/types.ts';
-import { normalize } from './expected.ts';
+import { normalize } from '../../helpers/expected-state.ts';
 
 export interface Planted {
   /** Passes a lenient email check, but HubSpot refuses the domain. */

@@ -1,8 +1,10 @@
 /**
- * What HubSpot must hold after a migration, computed from the sandbox's seed data and the issues' policy tables,
- * independently of the worker's mapping code (nothing here imports src/mapping or src/core).
+ * The one oracle of what HubSpot must hold after a migration, for the e2e and the chaos suites: computed from
+ * the sandbox's seed data and the README's consent tables alone. Deliberately written without the product's
+ * mapping code (nothing here imports src/mapping or src/core): if the mappers and this file disagree, one of
+ * them is wrong and the tests say so.
  */
-import type { Dataset, HubSpotSeed } from '../../../src/sandbox/generator/types.ts';
+import type { Dataset, HubSpotSeed } from '../../src/sandbox/generator/types.ts';
 
 export type Intent = 'subscribe' | 'none' | 'optOut';
 export type SourceName = 'mailchimp' | 'constant-contact';
@@ -21,7 +23,13 @@ export interface SourceRecord {
   intent: Intent | null;
   /** Mailchimp audience id; null for Constant Contact. */
   audienceId: string | null;
+  /** The legal basis a subscribing record is written with; null when it does not subscribe. */
+  legalBasis: string | null;
 }
+
+/** The defaults of SUBSCRIBED_LEGAL_BASIS and IMPLICIT_LEGAL_BASIS. */
+const CONFIRMED_BASIS = 'CONSENT_WITH_NOTICE';
+const IMPLICIT_BASIS = 'LEGITIMATE_INTEREST_OTHER';
 
 const RANK: Record<Intent, number> = { subscribe: 0, none: 1, optOut: 2 };
 
@@ -67,6 +75,7 @@ export function mailchimpRecords(dataset: Dataset): SourceRecord[] {
         status: m.status,
         intent: MC_INTENT[m.status] ?? null,
         audienceId: list.id,
+        legalBasis: m.status === 'subscribed' ? CONFIRMED_BASIS : null,
       });
     }
   }
@@ -96,12 +105,16 @@ export function constantContactRecords(
       audienceId: null,
       rawEmail: c.email_address?.address ?? null,
       email: normalize(c.email_address?.address),
+      legalBasis: null,
     };
     if (!c.email_address) return { ...base, status: 'sms_only', intent: null };
     const permission = c.email_address.permission_to_send;
     // A deleted contact is skipped unless it unsubscribed: then only its opt-out counts.
     if (c.deleted_at && permission !== 'unsubscribed') return { ...base, status: 'deleted', intent: null };
-    return { ...base, status: permission, intent: ccIntent(permission, policy) };
+    const intent = ccIntent(permission, policy);
+    const legalBasis =
+      intent !== 'subscribe' ? null : permission === 'explicit' ? CONFIRMED_BASIS : IMPLICIT_BASIS;
+    return { ...base, status: permission, intent, legalBasis };
   });
 }
 
@@ -204,4 +217,48 @@ export function statusBreakdown(records: SourceRecord[]): Record<string, number>
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;
+}
+
+export interface ExpectedState {
+  /** Every source record by its run key. */
+  records: Map<string, SourceRecord>;
+  /** Every email that must be a HubSpot contact exactly once (sources plus contacts HubSpot already had). */
+  contactEmails: Set<string>;
+  /** Every email that must end opted out of all email. */
+  optedOut: Set<string>;
+  /** Emails that must end SUBSCRIBED to the marketing subscription, with the legal bases allowed for them. */
+  subscribed: Map<string, Set<string>>;
+  /** Emails a source says are subscribed but HubSpot already holds as opted out: they must stay opted out. */
+  keptOptedOut: Set<string>;
+  totals: { read: number; skipped: number; failed: number };
+}
+
+/** The whole state one run of both sources over `dataset` must leave in HubSpot and in the run's rows. */
+export function expectedState(dataset: Dataset, policy?: CcPolicy): ExpectedState {
+  const all = [...mailchimpRecords(dataset), ...constantContactRecords(dataset, policy)];
+  const records = new Map(all.map((r) => [r.key, r]));
+  if (records.size !== all.length) throw new Error('the dataset has duplicate record keys');
+  const pre = preExisting(dataset.hubspot.contacts);
+  const people = [...expectedPeople(all, pre).values()];
+  const subscribed = new Map<string, Set<string>>();
+  const keptOptedOut = new Set<string>();
+  for (const p of people.filter((person) => person.intent === 'subscribe')) {
+    if (blocksSubscription(pre.get(p.email))) keptOptedOut.add(p.email);
+    else subscribed.set(p.email, new Set(p.records.flatMap((r) => (r.legalBasis ? [r.legalBasis] : []))));
+  }
+  return {
+    records,
+    contactEmails: new Set([...people.map((p) => p.email), ...pre.keys()]),
+    optedOut: new Set([
+      ...people.filter((p) => p.optedOutOfAll).map((p) => p.email),
+      ...[...pre].filter(([, p]) => p.optedOutOfAll).map(([email]) => email),
+    ]),
+    subscribed,
+    keptOptedOut,
+    totals: {
+      read: all.length,
+      skipped: all.filter((r) => r.intent === null).length,
+      failed: all.filter(invalid).length,
+    },
+  };
 }
