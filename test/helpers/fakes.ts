@@ -1,14 +1,4 @@
 import type {
-  ContactWrite,
-  ContactWriteResult,
-  EmailChange,
-  EmailChangeResult,
-  EmailWriteResult,
-  HubSpotConsent,
-  HubSpotPort,
-  SubscribeInput,
-} from '../../src/core/ports.ts';
-import type {
   MailchimpAudience,
   MailchimpMember,
   MailchimpMemberPage,
@@ -17,93 +7,6 @@ import type {
   MailchimpPort,
 } from '../../src/connectors/mailchimp/wire.ts';
 import { createHash } from 'node:crypto';
-
-/** An in-memory HubSpot with the semantics the workers rely on, for orchestration tests without HTTP. */
-export class FakeHubSpot implements HubSpotPort {
-  contacts = new Map<string, { id: string; properties: Record<string, string> }>();
-  optedOut = new Set<string>();
-  marketing = new Map<string, 'SUBSCRIBED' | 'NOT_SUBSCRIBED'>();
-  calls = {
-    upsert: 0,
-    readConsent: 0,
-    unsubscribeAll: 0,
-    subscribe: 0,
-    ensureProperties: 0,
-    changeEmails: 0,
-  };
-  /** Emails whose upsert fails as HubSpot would for an invalid value. */
-  rejectEmails = new Set<string>();
-  resubscribes: string[] = [];
-  usingOptOutFallback = false;
-  private nextId = 1;
-
-  async ensureProperties(): Promise<void> {
-    this.calls.ensureProperties++;
-  }
-
-  async upsertContacts(inputs: ContactWrite[]): Promise<ContactWriteResult[]> {
-    this.calls.upsert++;
-    if (inputs.length > 100) throw new Error('more than 100 inputs');
-    if (new Set(inputs.map((i) => i.email)).size !== inputs.length) throw new Error('duplicate ids in batch');
-    return inputs.map((input) => {
-      if (this.rejectEmails.has(input.email)) {
-        return { key: input.key, email: input.email, ok: false, reason: 'Property values were not valid' };
-      }
-      const existing = this.contacts.get(input.email);
-      if (existing) {
-        Object.assign(existing.properties, input.properties);
-        return { key: input.key, email: input.email, ok: true, hubspotId: existing.id, created: false };
-      }
-      const id = String(this.nextId++);
-      this.contacts.set(input.email, { id, properties: { ...input.properties } });
-      return { key: input.key, email: input.email, ok: true, hubspotId: id, created: true };
-    });
-  }
-
-  async changeEmails(changes: EmailChange[]): Promise<EmailChangeResult[]> {
-    this.calls.changeEmails++;
-    return changes.map((c) => {
-      const contact = this.contacts.get(c.oldEmail);
-      if (!contact || this.contacts.has(c.newEmail)) {
-        return { key: c.key, ok: false, reason: 'no contact to rename' };
-      }
-      this.contacts.delete(c.oldEmail);
-      this.contacts.set(c.newEmail, contact);
-      return { key: c.key, ok: true };
-    });
-  }
-
-  async readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>> {
-    this.calls.readConsent++;
-    return new Map(
-      emails.map((email) => [
-        email,
-        {
-          email,
-          optedOutOfAll: this.optedOut.has(email),
-          marketing: this.marketing.get(email) ?? 'NOT_SPECIFIED',
-        },
-      ]),
-    );
-  }
-
-  async unsubscribeAll(emails: string[]): Promise<EmailWriteResult[]> {
-    this.calls.unsubscribeAll++;
-    for (const email of emails) this.optedOut.add(email);
-    return emails.map((email) => ({ email, ok: true }));
-  }
-
-  async subscribe(inputs: SubscribeInput[]): Promise<EmailWriteResult[]> {
-    this.calls.subscribe++;
-    return inputs.map(({ email }) => {
-      if (this.optedOut.has(email) || this.marketing.get(email) === 'NOT_SUBSCRIBED') {
-        this.resubscribes.push(email);
-      }
-      this.marketing.set(email, 'SUBSCRIBED');
-      return { email, ok: true };
-    });
-  }
-}
 
 export function member(email: string, status: string, extra: Partial<MailchimpMember> = {}): MailchimpMember {
   return {

@@ -1,8 +1,13 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+/**
+ * The run pipeline with real Redis and BullMQ and the real HubSpot sink against the sandbox's portal; Mailchimp
+ * is the in-memory FakeMailchimp, whose members a test sets directly.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/env.ts';
 import { Job } from 'bullmq';
+import { forgetKnownProperties } from '../../src/connectors/hubspot/index.ts';
 import { createQueues, jobId, type Queues } from '../../src/queue/queues.ts';
 import { followRun } from '../../src/run/follow.ts';
 import { startRun } from '../../src/run/start.ts';
@@ -10,35 +15,59 @@ import { RunStore } from '../../src/run/store.ts';
 import type { RecordRow } from '../../src/run/types.ts';
 import { createWorkerContext } from '../../src/workers/context.ts';
 import { startWorkers, type RunningWorkers } from '../../src/workers/index.ts';
-import { FakeHubSpot, FakeMailchimp, member } from '../helpers/fakes.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { FakeMailchimp, member } from '../helpers/fakes.ts';
 import { deletePrefix, newRedis, testPrefix } from '../helpers/redis.ts';
 
 const logger = pino({ level: 'silent' });
 
-describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
+/** The marketing subscription the tool writes ("Marketing Information" in the sandbox's portal). */
+const MARKETING = '1001';
+
+/** HubSpot write calls the sandbox counted, by kind. */
+function writeCalls(sandbox: Sandbox): { upsert: number; subscribe: number; unsubscribeAll: number } {
+  const routes = Object.entries(sandbox.callCounts().hubspot.routes);
+  const calls = (route: RegExp) =>
+    routes.filter(([name]) => route.test(name)).reduce((n, [, r]) => n + r.calls, 0);
+  return {
+    upsert: calls(/^POST .*\/contacts\/batch\/upsert$/),
+    subscribe: calls(/^POST .*\/statuses\/batch\/write$/),
+    unsubscribeAll: calls(/^POST .*unsubscribe-all$/),
+  };
+}
+
+describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)', () => {
   let redis: Redis;
   let prefix: string;
   let queues: Queues;
   let store: RunStore;
   let workers: RunningWorkers;
-  let hubspot: FakeHubSpot;
+  let sandbox: Sandbox;
   let mailchimp: FakeMailchimp;
   const redises: Redis[] = [];
 
+  beforeAll(async () => {
+    sandbox = await startSandbox({ dataset: 'none', limits: false });
+  });
+
   beforeEach(() => {
+    // A fresh portal each test: the sink must create its properties again.
+    sandbox.reset();
+    forgetKnownProperties();
     redis = newRedis();
     redises.push(redis);
     prefix = testPrefix('pipeline');
+    // Mailchimp only: with Constant Contact configured, subscriptions would wait until it has been read once.
     const config = parseConfig({
       QUEUE_PREFIX: prefix,
-      HUBSPOT_ACCESS_TOKEN: 'test-token',
-      MAILCHIMP_API_KEY: 'abc-us1',
+      HUBSPOT_BASE_URL: sandbox.env.HUBSPOT_BASE_URL,
+      HUBSPOT_ACCESS_TOKEN: sandbox.env.HUBSPOT_ACCESS_TOKEN,
+      MAILCHIMP_API_KEY: sandbox.env.MAILCHIMP_API_KEY,
     });
     queues = createQueues(redis, prefix, 1);
     store = new RunStore(redis, prefix);
-    hubspot = new FakeHubSpot();
     mailchimp = new FakeMailchimp();
-    const ctx = createWorkerContext({ config, redis, store, queues, logger, ports: { hubspot, mailchimp } });
+    const ctx = createWorkerContext({ config, redis, store, queues, logger, ports: { mailchimp } });
     workers = startWorkers(ctx, { concurrency: 4 });
   });
 
@@ -48,9 +77,15 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     await deletePrefix(redis, prefix);
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const r of redises) r.disconnect();
+    await sandbox.close();
   });
+
+  const portal = () => sandbox.hubspot.snapshot();
+  const contactEmails = () => portal().contacts.map((c) => (c.email ?? '').toLowerCase());
+  const optedOut = (email: string) => portal().statuses[email]?.optedOutOfAll === true;
+  const marketing = (email: string) => portal().statuses[email]?.subscriptions[MARKETING]?.status;
 
   async function migrate() {
     const run = await startRun(
@@ -95,24 +130,24 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
         first.counts.skipped +
         first.counts.failed,
     ).toBe(7);
-    expect([...hubspot.contacts.keys()].sort()).toEqual([
+    expect(contactEmails().sort()).toEqual([
       'bounce@example.com',
       'pending@example.com',
       'sub@example.com',
       'tx@example.com',
       'unsub@example.com',
     ]);
-    expect([...hubspot.optedOut].sort()).toEqual(['bounce@example.com', 'unsub@example.com']);
-    expect(hubspot.marketing.get('sub@example.com')).toBe('SUBSCRIBED');
-    expect(hubspot.marketing.has('pending@example.com')).toBe(false);
-    expect(hubspot.marketing.has('tx@example.com')).toBe(false);
+    expect(contactEmails().filter(optedOut).sort()).toEqual(['bounce@example.com', 'unsub@example.com']);
+    expect(marketing('sub@example.com')).toBe('SUBSCRIBED');
+    expect(marketing('pending@example.com')).toBeUndefined();
+    expect(marketing('tx@example.com')).toBeUndefined();
     const report = await rows(first.run.id);
     const invalid = [...report.values()].filter((r) => r.outcome === 'failed');
     expect(invalid).toHaveLength(1);
     expect(invalid[0]?.reason).toMatch(/invalid email address "not-an-email"/);
     expect(report.get('gone@example.com')?.outcome).toBe('skipped');
 
-    const callsBefore = { ...hubspot.calls };
+    const callsBefore = writeCalls(sandbox);
     const second = await migrate();
     expect(second.run.status).toBe('completed_with_errors');
     expect(second.counts).toMatchObject({
@@ -123,14 +158,14 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
       subscribed: 0,
       optedOut: 0,
     });
-    expect(hubspot.calls.upsert).toBe(callsBefore.upsert);
-    expect(hubspot.calls.subscribe).toBe(callsBefore.subscribe);
-    expect(hubspot.calls.unsubscribeAll).toBe(callsBefore.unsubscribeAll);
+    expect(writeCalls(sandbox)).toEqual(callsBefore);
   });
 
   it('keeps people HubSpot already has opted out, opted out', async () => {
-    hubspot.optedOut.add('kept@example.com');
-    hubspot.marketing.set('typeunsub@example.com', 'NOT_SUBSCRIBED');
+    sandbox.hubspot.seedContacts([
+      { email: 'kept@example.com', optedOutOfAll: true },
+      { email: 'typeunsub@example.com', subscriptions: { [MARKETING]: 'NOT_SUBSCRIBED' } },
+    ]);
     mailchimp.members = [
       member('kept@example.com', 'subscribed'),
       member('typeunsub@example.com', 'subscribed'),
@@ -138,20 +173,23 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     const result = await migrate();
     expect(result.run.status).toBe('completed');
     expect(result.counts).toMatchObject({ keptOptedOut: 2, subscribed: 0 });
-    expect(hubspot.resubscribes).toEqual([]);
+    expect(portal().history.resubscribeAttempts).toEqual([]);
   });
 
   it('fails only the record HubSpot rejects, and keeps it for retry', async () => {
-    mailchimp.members = Array.from({ length: 150 }, (_, i) => member(`p${i}@example.com`, 'pending'));
-    hubspot.rejectEmails.add('p42@example.com');
+    // A domain with an underscore passes the mapper's address check; HubSpot refuses it.
+    const refused = 'p42@exa_mple.com';
+    mailchimp.members = Array.from({ length: 150 }, (_, i) =>
+      member(i === 42 ? refused : `p${i}@example.com`, 'pending'),
+    );
     const result = await migrate();
     expect(result.counts).toMatchObject({ read: 150, created: 149, failed: 1 });
     const report = await rows(result.run.id);
-    expect(report.get('p42@example.com')?.outcome).toBe('failed');
+    expect(report.get(refused)?.outcome).toBe('failed');
     const dead = [];
     for await (const letters of store.scanDeadLetters(result.run.id)) dead.push(...letters);
-    expect(dead.map((d) => d.row.email)).toEqual(['p42@example.com']);
-    expect(dead[0]?.contact?.email).toBe('p42@example.com');
+    expect(dead.map((d) => d.row.email)).toEqual([refused]);
+    expect(dead[0]?.contact?.email).toBe(refused);
   });
 
   it('pages through more than one page of an audience', async () => {
@@ -160,7 +198,7 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
     expect(result.run.error).toBeNull();
     expect(result.run.total).toBe(2500);
     expect(result.counts).toMatchObject({ read: 2500, created: 2500, failed: 0 });
-    expect(hubspot.contacts.size).toBe(2500);
+    expect(portal().contacts).toHaveLength(2500);
     // Bull Board shows the run's progress on its read-phase job.
     const readPhase = await Job.fromId(queues.byName.runs, jobId(result.run.id, 'read'));
     expect(readPhase?.progress).toBe(100);
@@ -190,22 +228,22 @@ describe('run pipeline (fake APIs, real Redis and BullMQ)', () => {
       member('leaves@example.com', 'unsubscribed', { last_changed: recent }),
       member('moved@example.com', 'transactional', { last_changed: recent, contact_id: 'c-moves' }),
     ];
-    const upsertsBefore = hubspot.calls.upsert;
+    const upsertsBefore = writeCalls(sandbox).upsert;
     const second = await sync();
     expect(second.counts).toMatchObject({ read: 2, optedOut: 1, created: 0, updated: 2 });
-    expect(hubspot.optedOut.has('leaves@example.com')).toBe(true);
-    expect(hubspot.contacts.has('moves@example.com')).toBe(false);
-    expect(hubspot.contacts.has('moved@example.com')).toBe(true);
-    expect(hubspot.contacts.size).toBe(3);
+    expect(optedOut('leaves@example.com')).toBe(true);
+    expect(contactEmails()).not.toContain('moves@example.com');
+    expect(contactEmails()).toContain('moved@example.com');
+    expect(portal().contacts).toHaveLength(3);
     // One batch per status page that had a change (unsubscribed, transactional); nothing for the unchanged member.
-    expect(hubspot.calls.upsert - upsertsBefore).toBe(2);
+    expect(writeCalls(sandbox).upsert - upsertsBefore).toBe(2);
 
     // Resubscribed in the source after the opt-out: never resubscribed in HubSpot.
     const later = new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
     mailchimp.members[1] = member('leaves@example.com', 'subscribed', { last_changed: later });
     const third = await sync();
     expect(third.counts).toMatchObject({ keptOptedOut: 1, subscribed: 0 });
-    expect(hubspot.resubscribes).toEqual([]);
+    expect(portal().history.resubscribeAttempts).toEqual([]);
   });
 
   it('refuses a second run of a source while one is running', async () => {
