@@ -1,6 +1,6 @@
 /**
- * The run pipeline with real Redis and BullMQ and the real HubSpot sink against the sandbox's portal; Mailchimp
- * is the in-memory FakeMailchimp, whose members a test sets directly.
+ * The run pipeline with real Redis and BullMQ, and the real Mailchimp source and HubSpot sink against the
+ * sandbox: one audience whose members each test adds, and a portal that starts empty.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
@@ -15,39 +15,45 @@ import { RunStore } from '../../src/run/store.ts';
 import type { RecordRow } from '../../src/run/types.ts';
 import { createWorkerContext } from '../../src/workers/context.ts';
 import { startWorkers, type RunningWorkers } from '../../src/workers/index.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { FakeMailchimp, member } from '../helpers/fakes.ts';
+import { generateDataset, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import type { MailchimpMemberSeed } from '../../src/sandbox/generator/types.ts';
+import { hubspotCalls, MARKETING, WRITE_ROUTES } from '../e2e/helpers/hubspot-state.ts';
+import { member } from '../helpers/mailchimp-member.ts';
 import { deletePrefix, newRedis, testPrefix } from '../helpers/redis.ts';
 
 const logger = pino({ level: 'silent' });
 
-/** The marketing subscription the tool writes ("Marketing Information" in the sandbox's portal). */
-const MARKETING = '1001';
-
 /** HubSpot write calls the sandbox counted, by kind. */
 function writeCalls(sandbox: Sandbox): { upsert: number; subscribe: number; unsubscribeAll: number } {
-  const routes = Object.entries(sandbox.callCounts().hubspot.routes);
-  const calls = (route: RegExp) =>
-    routes.filter(([name]) => route.test(name)).reduce((n, [, r]) => n + r.calls, 0);
+  const counts = sandbox.callCounts();
   return {
-    upsert: calls(/^POST .*\/contacts\/batch\/upsert$/),
-    subscribe: calls(/^POST .*\/statuses\/batch\/write$/),
-    unsubscribeAll: calls(/^POST .*unsubscribe-all$/),
+    upsert: hubspotCalls(counts, WRITE_ROUTES.upsert),
+    subscribe: hubspotCalls(counts, WRITE_ROUTES.statusWrite),
+    unsubscribeAll: hubspotCalls(counts, WRITE_ROUTES.unsubscribeAll),
   };
 }
 
-describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)', () => {
+describe('run pipeline (real Redis and BullMQ, real connectors against the sandbox)', () => {
   let redis: Redis;
   let prefix: string;
   let queues: Queues;
   let store: RunStore;
   let workers: RunningWorkers;
   let sandbox: Sandbox;
-  let mailchimp: FakeMailchimp;
+  let audienceId: string;
   const redises: Redis[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ dataset: 'none', limits: false });
+    // One audience without members, no Constant Contact contacts, an empty portal.
+    const dataset = generateDataset({
+      seed: 7,
+      mailchimp: { audiences: 1, membersPerAudience: 0 },
+      constantContact: { contacts: 0 },
+      hubspotPreexisting: { contacts: 0 },
+    });
+    for (const list of dataset.mailchimp.lists) list.members = [];
+    sandbox = await startSandbox({ dataset, limits: false });
+    audienceId = dataset.mailchimp.lists[0]!.id;
   });
 
   beforeEach(() => {
@@ -63,11 +69,11 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
       HUBSPOT_BASE_URL: sandbox.env.HUBSPOT_BASE_URL,
       HUBSPOT_ACCESS_TOKEN: sandbox.env.HUBSPOT_ACCESS_TOKEN,
       MAILCHIMP_API_KEY: sandbox.env.MAILCHIMP_API_KEY,
+      MAILCHIMP_BASE_URL: sandbox.env.MAILCHIMP_BASE_URL,
     });
     queues = createQueues(redis, prefix, 1);
     store = new RunStore(redis, prefix);
-    mailchimp = new FakeMailchimp();
-    const ctx = createWorkerContext({ config, redis, store, queues, logger, ports: { mailchimp } });
+    const ctx = createWorkerContext({ config, redis, store, queues, logger });
     workers = startWorkers(ctx, { concurrency: 4 });
   });
 
@@ -82,6 +88,9 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
     await sandbox.close();
   });
 
+  const addMembers = (members: MailchimpMemberSeed[]) => {
+    for (const m of members) sandbox.mailchimp.addMember(audienceId, m);
+  };
   const portal = () => sandbox.hubspot.snapshot();
   const contactEmails = () => portal().contacts.map((c) => (c.email ?? '').toLowerCase());
   const optedOut = (email: string) => portal().statuses[email]?.optedOutOfAll === true;
@@ -102,7 +111,7 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
   }
 
   it('migrates every status by the policy table, and a rerun writes nothing', async () => {
-    mailchimp.members = [
+    addMembers([
       member('Sub@Example.com ', 'subscribed'),
       member('unsub@example.com', 'unsubscribed', { unsubscribe_reason: 'N/A (Unsubscribed by admin)' }),
       member('bounce@example.com', 'cleaned'),
@@ -110,7 +119,7 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
       member('tx@example.com', 'transactional'),
       member('gone@example.com', 'archived'),
       member('not-an-email', 'subscribed'),
-    ];
+    ]);
     const first = await migrate();
     expect(first.run.status).toBe('completed_with_errors');
     expect(first.run.total).toBe(7);
@@ -166,10 +175,7 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
       { email: 'kept@example.com', optedOutOfAll: true },
       { email: 'typeunsub@example.com', subscriptions: { [MARKETING]: 'NOT_SUBSCRIBED' } },
     ]);
-    mailchimp.members = [
-      member('kept@example.com', 'subscribed'),
-      member('typeunsub@example.com', 'subscribed'),
-    ];
+    addMembers([member('kept@example.com', 'subscribed'), member('typeunsub@example.com', 'subscribed')]);
     const result = await migrate();
     expect(result.run.status).toBe('completed');
     expect(result.counts).toMatchObject({ keptOptedOut: 2, subscribed: 0 });
@@ -179,8 +185,8 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
   it('fails only the record HubSpot rejects, and keeps it for retry', async () => {
     // A domain with an underscore passes the mapper's address check; HubSpot refuses it.
     const refused = 'p42@exa_mple.com';
-    mailchimp.members = Array.from({ length: 150 }, (_, i) =>
-      member(i === 42 ? refused : `p${i}@example.com`, 'pending'),
+    addMembers(
+      Array.from({ length: 150 }, (_, i) => member(i === 42 ? refused : `p${i}@example.com`, 'pending')),
     );
     const result = await migrate();
     expect(result.counts).toMatchObject({ read: 150, created: 149, failed: 1 });
@@ -193,7 +199,7 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
   });
 
   it('pages through more than one page of an audience', async () => {
-    mailchimp.members = Array.from({ length: 2500 }, (_, i) => member(`m${i}@example.com`, 'transactional'));
+    addMembers(Array.from({ length: 2500 }, (_, i) => member(`m${i}@example.com`, 'transactional')));
     const result = await migrate();
     expect(result.run.error).toBeNull();
     expect(result.run.total).toBe(2500);
@@ -214,20 +220,23 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
 
   it('syncs only what changed since the watermark, including unsubscribes and email changes', async () => {
     const old = '2024-03-01T10:00:00+00:00';
-    mailchimp.members = [
+    addMembers([
       member('stays@example.com', 'subscribed', { last_changed: old }),
       member('leaves@example.com', 'subscribed', { last_changed: old }),
       member('moves@example.com', 'transactional', { last_changed: old, contact_id: 'c-moves' }),
-    ];
+    ]);
     const first = await sync();
     expect(first.counts).toMatchObject({ read: 3, created: 3, subscribed: 2 });
 
     const recent = new Date(Date.now() - 5_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-    mailchimp.members = [
-      member('stays@example.com', 'subscribed', { last_changed: old }),
-      member('leaves@example.com', 'unsubscribed', { last_changed: recent }),
-      member('moved@example.com', 'transactional', { last_changed: recent, contact_id: 'c-moves' }),
-    ];
+    sandbox.mailchimp.updateMember(audienceId, 'leaves@example.com', {
+      status: 'unsubscribed',
+      last_changed: recent,
+    });
+    sandbox.mailchimp.updateMember(audienceId, 'moves@example.com', {
+      email_address: 'moved@example.com',
+      last_changed: recent,
+    });
     const upsertsBefore = writeCalls(sandbox).upsert;
     const second = await sync();
     expect(second.counts).toMatchObject({ read: 2, optedOut: 1, created: 0, updated: 2 });
@@ -240,14 +249,17 @@ describe('run pipeline (real Redis, BullMQ and HubSpot sink against the sandbox)
 
     // Resubscribed in the source after the opt-out: never resubscribed in HubSpot.
     const later = new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-    mailchimp.members[1] = member('leaves@example.com', 'subscribed', { last_changed: later });
+    sandbox.mailchimp.updateMember(audienceId, 'leaves@example.com', {
+      status: 'subscribed',
+      last_changed: later,
+    });
     const third = await sync();
     expect(third.counts).toMatchObject({ keptOptedOut: 1, subscribed: 0 });
     expect(portal().history.resubscribeAttempts).toEqual([]);
   });
 
   it('refuses a second run of a source while one is running', async () => {
-    mailchimp.members = Array.from({ length: 50 }, (_, i) => member(`busy${i}@example.com`, 'pending'));
+    addMembers(Array.from({ length: 50 }, (_, i) => member(`busy${i}@example.com`, 'pending')));
     const run = await startRun(
       { store, queues },
       { sources: ['mailchimp'], audiences: [], ignoreFingerprints: false, kind: 'migrate' },
