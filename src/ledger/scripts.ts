@@ -133,20 +133,26 @@ return 1
 `;
 
 // Takes every address lock of a job at once, or none (all-or-nothing: two jobs never deadlock). KEYS: the lock
-// keys. ARGV: token, ttl ms. Returns 1, or 0 when another job holds one of them.
+// keys. ARGV: token, ttl ms. Returns 1, or 0 when another job holds one of them. One EXISTS answers the common
+// case (nobody holds any) before the keys are set.
 export const LOCK_ALL = `
-for i = 1, #KEYS do
-  local holder = redis.call('GET', KEYS[i])
-  if holder and holder ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', unpack(KEYS)) > 0 then
+  local holders = redis.call('MGET', unpack(KEYS))
+  for i = 1, #KEYS do
+    if holders[i] and holders[i] ~= ARGV[1] then return 0 end
+  end
 end
 for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
 return 1
 `;
 
 export const UNLOCK_ALL = `
+local holders = redis.call('MGET', unpack(KEYS))
+local mine = {}
 for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+  if holders[i] == ARGV[1] then table.insert(mine, KEYS[i]) end
 end
+if #mine > 0 then redis.call('DEL', unpack(mine)) end
 return 1
 `;
 
