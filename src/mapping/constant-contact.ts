@@ -1,34 +1,24 @@
 /**
  * Constant Contact contact → HubSpot contact: properties, consent and the records that end here.
  * Pure and total: any input, however malformed, becomes a MappedRecord; nothing here throws.
- * The consent table (README, consent) is `consentFor` below; every row has a test in test/unit/cc-mapping.test.ts.
+ * The consent table (README, consent) is `consentFor` in constant-contact-consent.ts; every row has a test in
+ * test/unit/cc-mapping.test.ts.
  */
-import {
-  normalizeEmail,
-  type ConsentIntent,
-  type MappedRecord,
-  type PropertyDefinition,
-} from '../core/contact.ts';
+import { normalizeEmail, type MappedRecord, type PropertyDefinition } from '../core/contact.ts';
 import type { CcContact, CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import { carriesLists, ccLists } from './lists.ts';
 import type { ConsentPolicy } from './policy.ts';
+import { CC_PERMISSIONS, consentFor, isPermission, type CcPermission } from './constant-contact-consent.ts';
+import { birthday, dateOnly, firstRecord, isRecord, namesFor } from './constant-contact-values.ts';
 import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
-import { isRealDate, pad2, parseTimestamp, textValue } from './values.ts';
+import { parseTimestamp, textValue } from './values.ts';
+
+export { CC_PERMISSIONS, consentFor, type CcPermission };
 
 export interface CcMapContext {
   definitions: CcDefinitions;
   policy: ConsentPolicy;
 }
-
-export const CC_PERMISSIONS = [
-  'explicit',
-  'implicit',
-  'pending_confirmation',
-  'not_set',
-  'temp_hold',
-  'unsubscribed',
-] as const;
-export type CcPermission = (typeof CC_PERMISSIONS)[number];
 
 /** The tool's own properties (all in its property group, all prefixed esp_cc_). */
 export const CC_PROPERTY = {
@@ -56,54 +46,6 @@ export function ccRecordKey(contactId: string): string {
 }
 
 // ---------- small value helpers (total: a value or undefined, never a throw) ----------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** YYYY-MM-DD from "YYYY-MM-DD[T…]", "YYYY/MM/DD" or "MM/DD/YYYY" (Constant Contact's date formats). */
-function dateOnly(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const text = raw.trim();
-  const ymd = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|T)/.exec(text);
-  const mdy = /^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$/.exec(text);
-  const [year, month, day] = ymd
-    ? [Number(ymd[1]), Number(ymd[2]), Number(ymd[3])]
-    : mdy
-      ? [Number(mdy[3]), Number(mdy[1]), Number(mdy[2])]
-      : [NaN, NaN, NaN];
-  return isRealDate(year, month, day) ? `${year}-${pad2(month)}-${pad2(day)}` : undefined;
-}
-
-function smallInt(raw: unknown): number | null {
-  const n = typeof raw === 'string' && /^\s*\d{1,2}\s*$/.test(raw) ? Number(raw) : raw;
-  return typeof n === 'number' && Number.isInteger(n) ? n : null;
-}
-
-/** "MM-DD"; 2000 is a leap year, so 02-29 is a real birthday. */
-function birthday(month: unknown, day: unknown): string | undefined {
-  const m = smallInt(month);
-  const d = smallInt(day);
-  return m !== null && d !== null && isRealDate(2000, m, d) ? `${pad2(m)}-${pad2(d)}` : undefined;
-}
-
-function firstRecord(raw: unknown): Record<string, unknown> | undefined {
-  return Array.isArray(raw) ? raw.find(isRecord) : undefined;
-}
-
-/** Names for ids, in the contact's order, without duplicates; an id without a definition stays an id. */
-function namesFor(raw: unknown, names: Map<string, string>): string | undefined {
-  if (!Array.isArray(raw)) return undefined;
-  const seen = new Set<string>();
-  for (const id of raw) {
-    if (typeof id !== 'string') continue;
-    const name = textValue(names.get(id) ?? id, 255);
-    if (name) seen.add(name);
-  }
-  return textValue([...seen].join(';'));
-}
-
-// ---------- custom fields ----------
 
 function sanitizeName(raw: string): string {
   return raw
@@ -209,50 +151,6 @@ export function ccPropertyDefinitions(definitions: CcDefinitions): PropertyDefin
 }
 
 // ---------- consent ----------
-
-function isPermission(value: string): value is CcPermission {
-  return (CC_PERMISSIONS as readonly string[]).includes(value);
-}
-
-function evidence(email: Record<string, unknown>): string {
-  const source = textValue(email.opt_in_source, 50);
-  const date = parseTimestamp(email.opt_in_date);
-  const parts = [source ? `opt-in source: ${source}` : null, date ? date.toISOString().slice(0, 10) : null];
-  const shown = parts.filter(Boolean).join(', ');
-  return shown ? ` (${shown})` : '';
-}
-
-/** The consent table (README, consent). Only explicit and implicit may ever subscribe. */
-export function consentFor(
-  permission: CcPermission,
-  email: Record<string, unknown>,
-  policy: ConsentPolicy,
-): ConsentIntent {
-  switch (permission) {
-    case 'explicit':
-      return {
-        state: 'subscribe',
-        legalBasis: policy.subscribedLegalBasis,
-        explanation: `Explicit permission in Constant Contact${evidence(email)}`,
-      };
-    case 'implicit':
-      if (policy.implicitLegalBasis === 'NOT_SET') return { state: 'none' };
-      return {
-        state: 'subscribe',
-        legalBasis: policy.implicitLegalBasis,
-        explanation: `Implicit permission in Constant Contact${evidence(email)}`,
-      };
-    case 'unsubscribed':
-      return {
-        state: 'optOut',
-        reason: textValue(email.opt_out_reason, 255) ?? 'Unsubscribed in Constant Contact',
-      };
-    case 'pending_confirmation':
-    case 'not_set':
-    case 'temp_hold':
-      return { state: 'none' };
-  }
-}
 
 // ---------- the mapper ----------
 
