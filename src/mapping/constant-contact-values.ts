@@ -1,9 +1,7 @@
 /** Reading the loose parts of a Constant Contact contact: nested records, dates, birthdays, named ids. */
-import { isRealDate, pad2, textValue } from './values.ts';
+import { isRealDate, isRecord, pad2, textValue } from './values.ts';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** YYYY-MM-DD from "YYYY-MM-DD[T…]", "YYYY/MM/DD" or "MM/DD/YYYY" (Constant Contact's date formats). */
 export function dateOnly(raw: unknown): string | undefined {

@@ -5,7 +5,7 @@
  */
 import type { PropertyDefinition } from '../core/contact.ts';
 import type { MailchimpMergeField, MailchimpStatus } from '../connectors/mailchimp/wire.ts';
-import { cleanText, dateValue, monthDayValue, numberValue, textValue } from './values.ts';
+import { cleanText, dateValue, isRecord, monthDayValue, numberValue, textValue } from './values.ts';
 import { datetimeProperty, textProperty, textareaProperty } from './definitions.ts';
 
 /** The tool's own properties (all in its property group, all prefixed esp_mc_). */
@@ -25,10 +25,6 @@ export const MC_PROPERTY = {
   lastChanged: 'esp_mc_last_changed',
 } as const;
 
-const text = textProperty;
-const textarea = textareaProperty;
-const datetime = datetimeProperty;
-
 /**
  * The label HubSpot shows for each member status. Typed by the connector's status list, so a status added there
  * fails to compile here until it has a label (mapping imports the connector's types only, never its values).
@@ -43,9 +39,9 @@ export const MAILCHIMP_STATUS_LABELS: Readonly<Record<MailchimpStatus, string>> 
 };
 
 export const MAILCHIMP_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
-  text(MC_PROPERTY.memberId, 'Mailchimp member ID'),
-  text(MC_PROPERTY.contactId, 'Mailchimp contact ID'),
-  text(MC_PROPERTY.uniqueEmailId, 'Mailchimp unique email ID'),
+  textProperty(MC_PROPERTY.memberId, 'Mailchimp member ID'),
+  textProperty(MC_PROPERTY.contactId, 'Mailchimp contact ID'),
+  textProperty(MC_PROPERTY.uniqueEmailId, 'Mailchimp unique email ID'),
   {
     name: MC_PROPERTY.status,
     label: 'Mailchimp status',
@@ -53,15 +49,15 @@ export const MAILCHIMP_TOOL_PROPERTIES: readonly PropertyDefinition[] = [
     fieldType: 'select',
     options: Object.entries(MAILCHIMP_STATUS_LABELS).map(([value, label]) => ({ label, value })),
   },
-  text(MC_PROPERTY.audience, 'Mailchimp audience'),
-  text(MC_PROPERTY.audienceId, 'Mailchimp audience ID'),
-  textarea(MC_PROPERTY.tags, 'Mailchimp tags'),
-  datetime(MC_PROPERTY.optInTime, 'Mailchimp opt-in time'),
-  text(MC_PROPERTY.optInIp, 'Mailchimp opt-in IP'),
-  datetime(MC_PROPERTY.signupTime, 'Mailchimp signup time'),
-  text(MC_PROPERTY.signupIp, 'Mailchimp signup IP'),
-  textarea(MC_PROPERTY.unsubscribeReason, 'Mailchimp unsubscribe reason'),
-  datetime(MC_PROPERTY.lastChanged, 'Mailchimp last changed'),
+  textProperty(MC_PROPERTY.audience, 'Mailchimp audience'),
+  textProperty(MC_PROPERTY.audienceId, 'Mailchimp audience ID'),
+  textareaProperty(MC_PROPERTY.tags, 'Mailchimp tags'),
+  datetimeProperty(MC_PROPERTY.optInTime, 'Mailchimp opt-in time'),
+  textProperty(MC_PROPERTY.optInIp, 'Mailchimp opt-in IP'),
+  datetimeProperty(MC_PROPERTY.signupTime, 'Mailchimp signup time'),
+  textProperty(MC_PROPERTY.signupIp, 'Mailchimp signup IP'),
+  textareaProperty(MC_PROPERTY.unsubscribeReason, 'Mailchimp unsubscribe reason'),
+  datetimeProperty(MC_PROPERTY.lastChanged, 'Mailchimp last changed'),
 ];
 
 const STANDARD_TEXT_TAGS: Record<string, string> = { FNAME: 'firstname', LNAME: 'lastname', PHONE: 'phone' };
@@ -217,10 +213,6 @@ export function mergeFieldDefinitions(mergeFields: readonly MailchimpMergeField[
     if (target.kind === 'enumeration') return target.definitions;
     return [];
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function addressParts(raw: unknown): Record<string, string | undefined> | undefined {

@@ -128,3 +128,8 @@ export function describeValue(raw: unknown, maxLength = 120): string {
   const cleaned = cleanText(text, maxLength);
   return text.length > maxLength ? `${cleaned}…` : cleaned;
 }
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
