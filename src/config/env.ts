@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { LEGAL_BASES, type LegalBasis, type SourceName } from '../core/contact.ts';
 import type { ListsPolicy } from '../core/lists.ts';
 import { ConfigError } from '../errors/index.ts';
-import { decodeEncryptionKey, type EncryptionKeys } from '../lib/crypto.ts';
+import type { EncryptionKeys } from '../lib/crypto.ts';
+import { bool, encryptionKey, optionalString, optionalUrl, positiveInt, url } from './env-values.ts';
 import { LISTS_ENV, listsPolicyFrom } from './lists.ts';
 
 // The domain words live in core; re-exported for the modules that read them with the config.
@@ -21,40 +22,6 @@ export const SECRET_VARIABLES = [
   'ESP_SYNC_ENCRYPTION_KEY',
   'ESP_SYNC_ENCRYPTION_KEY_PREVIOUS',
 ] as const;
-
-/** Empty strings count as "not set", as in most .env files. */
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const optionalUrl = optionalString.pipe(
-  z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://example.com' }).optional(),
-);
-const url = (fallback: string) => optionalUrl.transform((v) => v ?? fallback);
-const positiveInt = (fallback: number) =>
-  optionalString.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (Number.isInteger(n) && n > 0) return n;
-    ctx.addIssue({ code: 'custom', message: 'must be a positive whole number' });
-    return z.NEVER;
-  });
-const bool = (fallback: boolean) =>
-  optionalString.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    if (/^(1|true|yes|on)$/i.test(v)) return true;
-    if (/^(0|false|no|off)$/i.test(v)) return false;
-    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-    return z.NEVER;
-  });
-
-const encryptionKey = optionalString.transform((v, ctx) => {
-  if (v === undefined) return undefined;
-  const key = decodeEncryptionKey(v);
-  if (key) return key;
-  ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64; make one with `esp-sync keygen`' });
-  return z.NEVER;
-});
 
 const schema = z.object({
   REDIS_URL: optionalString.pipe(
