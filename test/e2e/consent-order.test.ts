@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { CONSENT_RANK } from '../../src/core/contact.ts';
+import { AuthError } from '../../src/errors/index.ts';
 import { STALE_REASON } from '../../src/workers/write-batch.ts';
 import { openConsentStack } from './helpers/consent-stack.ts';
 import { consentOf, contactsByEmail } from './helpers/hubspot-state.ts';
@@ -134,5 +135,29 @@ describe('consent whatever the order of runs', () => {
     expect(contacts).toHaveLength(1);
     expect(contacts![0]!.properties.firstname).toBe('Mailchimp-Name');
     expect(consentOf(after, email).optedOutOfAll).toBe(true);
+  }, 60_000);
+
+  it('held subscriptions leave the ledger only once settled: a run that dies in its subscribe phase loses none', async () => {
+    const c = await openConsentStack(pool, 99);
+    const { sandbox } = c.stack;
+    const [member] = c.members('subscribed');
+    const email = c.email(member!);
+    await c.run({ sources: ['mailchimp'] });
+    expect([...(await c.ledger.heldFor([email])).keys()]).toEqual([email]);
+
+    // The run that releases them fails in its subscribe batches (HubSpot refuses the token mid-run).
+    c.hooks.current = () => ({
+      readConsent: () => Promise.reject(new AuthError('HubSpot refused the token (simulated)', 'hubspot')),
+    });
+    const failed = await c.run({ sources: ['constant-contact'] });
+    expect(failed.run.status).toBe('failed');
+    expect(consentOf(sandbox.hubspot.snapshot(), email).marketing).toBeNull();
+    expect([...(await c.ledger.heldFor([email])).keys()]).toEqual([email]);
+
+    // The next run of any source writes them.
+    c.hooks.current = () => ({});
+    await c.run({ sources: ['mailchimp'], kind: 'sync' });
+    expect(consentOf(sandbox.hubspot.snapshot(), email).marketing).toBe('SUBSCRIBED');
+    expect((await c.ledger.heldFor([email])).size).toBe(0);
   }, 60_000);
 });
