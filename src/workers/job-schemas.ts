@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RefusedJobError } from './job-signature.ts';
+import { PENDING_OPT_OUTS_JOB } from './opt-outs.ts';
 
 const runId = z.string().min(1).max(100);
 const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting']).optional() });
@@ -16,6 +17,14 @@ const record = z.looseObject({
   consent: z.looseObject({ state: z.enum(['subscribe', 'none', 'optOut']) }),
   properties: z.record(z.string(), z.string()),
 });
+const candidate = z.looseObject({
+  runId: z.string().optional(),
+  email: z.string().min(3),
+  keys: z.array(z.string()).min(1),
+  fingerprints: z.array(z.string()),
+  legalBasis: z.string(),
+  explanation: z.string(),
+});
 
 /**
  * The shape of each job this tool creates, checked before its processor runs: a job added or edited by hand
@@ -29,6 +38,8 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'release-run': z.looseObject({ runId }),
   'source-page': page,
   'write-batch': z.looseObject({ runId, records: z.array(record).min(1).max(100) }),
+  'subscribe-batch': z.looseObject({ runId, candidates: z.array(candidate).max(100) }),
+  [PENDING_OPT_OUTS_JOB]: z.looseObject({ runId, emails: z.array(z.string()).max(100) }),
 };
 
 export function checkJobData(name: string, data: unknown, jobId: string | undefined): void {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
-import { z } from 'zod';
 import { jobId, QUEUE_NAMES, type ParentRef } from '../queue/queues.ts';
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
-import { RefusedJobError } from './job-signature.ts';
 
 export interface OptOutResult {
   ok: boolean;
@@ -43,8 +41,10 @@ export async function writeOptOuts(
   return out;
 }
 
-const pendingOptOutJobSchema = z.object({ runId: z.string().min(1), emails: z.array(z.string()).max(100) });
-export type PendingOptOutJobData = z.infer<typeof pendingOptOutJobSchema>;
+export interface PendingOptOutJobData {
+  runId: string;
+  emails: string[];
+}
 export const PENDING_OPT_OUTS_JOB = 'pending-opt-outs';
 
 /**
@@ -79,12 +79,12 @@ export async function enqueuePendingOptOuts(
   return count;
 }
 
-export async function processPendingOptOuts(ctx: WorkerContext, job: Job): Promise<void> {
-  const parsed = pendingOptOutJobSchema.safeParse(job.data);
-  if (!parsed.success) {
-    throw new RefusedJobError(`Refused ${job.name} job ${job.id}: its data is not one this tool creates.`);
-  }
-  const { runId, emails } = parsed.data;
+export async function processPendingOptOuts(
+  ctx: WorkerContext,
+  job: Job<PendingOptOutJobData>,
+): Promise<void> {
+  // The shape was checked before the processor ran (job-schemas.ts); only what is still pending is sent.
+  const { runId, emails } = job.data;
   await ctx.addressLocks.withLocks(emails, async () => {
     // Only what is still pending: another run may have confirmed some in the meantime.
     const pending = await ctx.ledger.pendingOptOutsFor(emails);

@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import { z } from 'zod';
 import { CONSENT_RANK, type LegalBasis } from '../core/contact.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
 import type { HubSpotConsent } from '../core/ports.ts';
@@ -11,16 +10,6 @@ import type { WorkerContext } from './context.ts';
 import { writeOptOuts } from './opt-outs.ts';
 import { reportSubscribeProgress } from './run-progress.ts';
 import { CANCELLED, settle, splitVetoed, VETOED, type Verdict } from './subscribe-settle.ts';
-
-const candidateSchema = z.object({
-  runId: z.string().optional(),
-  email: z.string().min(3),
-  keys: z.array(z.string()).min(1),
-  fingerprints: z.array(z.string()),
-  legalBasis: z.string(),
-  explanation: z.string(),
-});
-const batchSchema = z.object({ runId: z.string().min(1), candidates: z.array(candidateSchema).max(100) });
 
 /**
  * Writes SUBSCRIBED only for addresses HubSpot does not hold as opted out or unsubscribed: read first, then
@@ -58,12 +47,9 @@ export async function processSubscribeBatch(ctx: WorkerContext, job: Job<Subscri
  * taken from the run's own subscribe set or from the ledger's held set, with the records and legal basis
  * stored there. A job added or edited by hand subscribes no one.
  */
-async function ownCandidates(ctx: WorkerContext, job: Job): Promise<SubscribeBatchData> {
-  const parsed = batchSchema.safeParse(job.data);
-  if (!parsed.success) {
-    throw new RefusedJobError(`Refused subscribe batch ${job.id}: its data is not one this tool creates.`);
-  }
-  const { runId, candidates } = parsed.data;
+async function ownCandidates(ctx: WorkerContext, job: Job<SubscribeBatchData>): Promise<SubscribeBatchData> {
+  // The shape was checked before the processor ran (job-schemas.ts); here, whether the contents are the run's.
+  const { runId, candidates } = job.data;
   const emails = candidates.map((c) => c.email);
   const [mine, held] = await Promise.all([
     ctx.store.subscribeCandidatesFor(runId, emails),
