@@ -9,7 +9,7 @@ import { startRun } from '../../src/run/start.ts';
 import type { RunOptions } from '../../src/run/types.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
 import { CANCELLED_WRITE } from '../../src/workers/write-batch.ts';
-import { openConsentStack } from './helpers/consent-stack.ts';
+import { holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
 import { consentOf } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
 
@@ -50,20 +50,12 @@ describe('run phases and cancel', () => {
   it('cancels a running run: opt-outs queued are written, nobody is subscribed, nothing moves the watermark', async () => {
     const c = await openConsentStack(pool, 96);
     const { app, sandbox, config } = c.stack;
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let upserts = 0;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => {
-        upserts++;
-        await blocked;
-        return real.upsertContacts(inputs);
-      },
-    });
+    const upserts = holdUpserts();
+    c.hooks.current = upserts.hooks;
     const run = await startRun(app, BOTH);
-    await waitFor('a write batch to start', () => upserts > 0, 20_000);
+    await waitFor('a write batch to start', () => upserts.started() > 0, 20_000);
     expect((await app.store.requestCancel(run.id))?.cancelRequested).toBe(true);
-    unblock();
+    upserts.release();
     await waitFor(
       'the run to end',
       async () => (await app.store.getRun(run.id))?.finishedAt !== null,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { CONSENT_RANK } from '../../src/core/contact.ts';
 import { AuthError } from '../../src/errors/index.ts';
 import { STALE_REASON } from '../../src/workers/write-batch.ts';
-import { openConsentStack } from './helpers/consent-stack.ts';
+import { openConsentStack, refuseUpsertOf } from './helpers/consent-stack.ts';
 import { consentOf, contactsByEmail } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
 
@@ -52,14 +52,7 @@ describe('consent whatever the order of runs', () => {
     const [member] = c.members('subscribed');
     const email = c.email(member!);
     const key = `mailchimp:${c.listId()}:${member!.contact_id}`;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => [
-        ...(await real.upsertContacts(inputs.filter((i) => i.key !== key))),
-        ...inputs
-          .filter((i) => i.key === key)
-          .map((i) => ({ ...i, ok: false as const, reason: 'simulated refusal' })),
-      ],
-    });
+    c.hooks.current = refuseUpsertOf(key);
     const first = await c.run({ sources: [...BOTH] });
     expect((await rowsOf(c.stack.app.store, first.run.id)).get(key)?.outcome).toBe('failed');
 

@@ -3,7 +3,7 @@
  * address instead of a duplicate being created (and the stored old address is not overwritten first).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { openConsentStack } from './helpers/consent-stack.ts';
+import { openConsentStack, refuseUpsertOf } from './helpers/consent-stack.ts';
 import { contactsByEmail } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
 
@@ -30,14 +30,7 @@ describe('address changes in full and retry runs', () => {
     const movedSecond = `retry.${second!.contact_id.slice(0, 8)}@example.net`;
     sandbox.mailchimp.updateMember(c.listId(), second!.email_address, { email_address: movedSecond });
     const key = `mailchimp:${c.listId()}:${second!.contact_id}`;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => [
-        ...(await real.upsertContacts(inputs.filter((i) => i.key !== key))),
-        ...inputs
-          .filter((i) => i.key === key)
-          .map((i) => ({ ...i, ok: false as const, reason: 'simulated refusal' })),
-      ],
-    });
+    c.hooks.current = refuseUpsertOf(key);
     await sleep(1100);
     const sync = await c.run({ sources: ['mailchimp'], kind: 'sync' });
     expect((await rowsOf(app.store, sync.run.id)).get(key)?.outcome).toBe('failed');

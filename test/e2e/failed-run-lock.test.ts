@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { AuthError } from '../../src/errors/index.ts';
 import { RunBusyError, startRun } from '../../src/run/start.ts';
 import type { RunOptions } from '../../src/run/types.ts';
-import { openConsentStack } from './helpers/consent-stack.ts';
+import { holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
 import { StackPool, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -16,21 +16,13 @@ describe('a failed run and its source lock', () => {
   it('keeps the lock while its write batches still run, and frees it once they have ended', async () => {
     const c = await openConsentStack(pool, 86);
     const { app, config } = c.stack;
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let upsertsStarted = 0;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => {
-        upsertsStarted++;
-        await blocked;
-        return real.upsertContacts(inputs);
-      },
-    });
+    const upserts = holdUpserts();
+    c.hooks.current = upserts.hooks;
     // One page of the run fails for good (credentials refused) while write batches of other pages are running.
     c.mailchimpHooks.current = (real) => ({
       memberPage: async (params) => {
         if (params.status !== 'cleaned') return real.memberPage(params);
-        await waitFor('a write batch to start', () => upsertsStarted > 0, 20_000);
+        await waitFor('a write batch to start', () => upserts.started() > 0, 20_000);
         throw new AuthError('Mailchimp refused the API key (simulated)', 'mailchimp');
       },
     });
@@ -48,7 +40,7 @@ describe('a failed run and its source lock', () => {
     );
 
     await expect(startRun(app, options)).rejects.toBeInstanceOf(RunBusyError);
-    unblock();
+    upserts.release();
     const lock = `${config.queuePrefix}:run-lock:mailchimp`;
     await waitFor('the lock to be freed', async () => (await app.redis.exists(lock)) === 0, 30_000);
     c.mailchimpHooks.current = () => ({});

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { failureSummary, failureSummaryText } from '../../src/run/retryable.ts';
-import { openConsentStack } from './helpers/consent-stack.ts';
+import { openConsentStack, refuseUpsertOf } from './helpers/consent-stack.ts';
 import { StackPool, rowsOf } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -15,14 +15,7 @@ describe('failures retry-failed can and cannot retry', () => {
     const c = await openConsentStack(pool, 97);
     const [member] = c.members('subscribed');
     const key = `mailchimp:${c.listId()}:${member!.contact_id}`;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => [
-        ...(await real.upsertContacts(inputs.filter((i) => i.key !== key))),
-        ...inputs
-          .filter((i) => i.key === key)
-          .map((i) => ({ ...i, ok: false as const, reason: 'simulated refusal' })),
-      ],
-    });
+    c.hooks.current = refuseUpsertOf(key);
     // Two members whose address only Mailchimp can fix.
     for (const [i, address] of ['not-an-email', 'two@@example.com'].entries()) {
       c.stack.sandbox.mailchimp.addMember(c.listId(), {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { QUEUE_NAMES } from '../../src/queue/queues.ts';
 import { startRun } from '../../src/run/start.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
-import { openConsentStack } from '../e2e/helpers/consent-stack.ts';
+import { holdUpserts, openConsentStack } from '../e2e/helpers/consent-stack.ts';
 import { StackPool, waitFor } from '../e2e/helpers/stack.ts';
 
 const pool = new StackPool();
@@ -16,16 +16,8 @@ describe('an emptied queue', () => {
   it('ends the run failed, not completed, and moves no watermark', async () => {
     const c = await openConsentStack(pool, 89);
     const { app, config } = c.stack;
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let upserts = 0;
-    c.hooks.current = (real) => ({
-      upsertContacts: async (inputs) => {
-        upserts++;
-        await blocked;
-        return real.upsertContacts(inputs);
-      },
-    });
+    const upserts = holdUpserts();
+    c.hooks.current = upserts.hooks;
     const run = await startRun(app, {
       sources: ['mailchimp'],
       audiences: [],
@@ -35,12 +27,12 @@ describe('an emptied queue', () => {
     const hubspot = app.queues.byName[QUEUE_NAMES.hubspot];
     await waitFor(
       'write batches to wait',
-      async () => upserts > 0 && (await hubspot.getWaitingCount()) > 0,
+      async () => upserts.started() > 0 && (await hubspot.getWaitingCount()) > 0,
       20_000,
     );
     // Someone empties the HubSpot queue while the first batches are being written.
     await hubspot.drain();
-    unblock();
+    upserts.release();
     await waitFor(
       'the run to end',
       async () => (await app.store.getRun(run.id))?.finishedAt !== null,

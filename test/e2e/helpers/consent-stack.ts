@@ -120,3 +120,33 @@ function hookable<T extends object>(real: T, current: (real: T) => Partial<T>): 
     },
   });
 }
+
+/** Hooks under which HubSpot refuses the upsert of one record (the others are written). */
+export function refuseUpsertOf(key: string): (real: HubSpotPort) => Hooks {
+  return (real) => ({
+    upsertContacts: async (inputs) => [
+      ...(await real.upsertContacts(inputs.filter((i) => i.key !== key))),
+      ...inputs
+        .filter((i) => i.key === key)
+        .map((i) => ({ ...i, ok: false as const, reason: 'simulated refusal' })),
+    ],
+  });
+}
+
+/** Hooks that hold every upsert until `release()`; `started()` counts the upserts waiting or done. */
+export function holdUpserts(): { hooks: (real: HubSpotPort) => Hooks; started(): number; release(): void } {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  return {
+    hooks: (real) => ({
+      upsertContacts: async (inputs) => {
+        started++;
+        await held;
+        return real.upsertContacts(inputs);
+      },
+    }),
+    started: () => started,
+    release: () => release(),
+  };
+}
