@@ -9,8 +9,7 @@ import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { isFinished } from '../../src/run/follow.ts';
 import { SCHEDULED_SYNC_JOB, type ScheduledSyncData } from '../../src/run/schedules.ts';
 import { runLocks } from '../../src/run/start.ts';
-import { generateDataset } from '../../src/sandbox/index.ts';
-import { runCli } from './helpers/cli.ts';
+import { openCliStack, runCli } from './helpers/cli.ts';
 import { StackPool, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -18,27 +17,7 @@ let stack: LocalStack;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const dataset = generateDataset({
-    seed: 13,
-    mailchimp: { audiences: 1, membersPerAudience: 30 },
-    constantContact: { contacts: 0 },
-    hubspotPreexisting: { contacts: 0 },
-  });
-  stack = await pool.open({
-    sandbox: { seed: 13, limits: false, dataset },
-    env: { CONSTANT_CONTACT_CLIENT_ID: '', CONSTANT_CONTACT_CLIENT_SECRET: '' },
-  });
-  const {
-    CONSTANT_CONTACT_CLIENT_ID: _id,
-    CONSTANT_CONTACT_CLIENT_SECRET: _secret,
-    ...sandboxEnv
-  } = stack.sandbox.env;
-  env = {
-    ...sandboxEnv,
-    REDIS_URL: stack.config.redisUrl,
-    QUEUE_PREFIX: stack.config.queuePrefix,
-    LOG_LEVEL: 'silent',
-  };
+  ({ stack, env } = await openCliStack(pool, { seed: 13, members: 30 }));
 }, 30_000);
 
 afterAll(() => pool.closeAll());

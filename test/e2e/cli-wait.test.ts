@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { isFinished } from '../../src/run/follow.ts';
-import { generateDataset } from '../../src/sandbox/index.ts';
-import { runCli, spawnCli } from './helpers/cli.ts';
+import { openCliStack, runCli, spawnCli } from './helpers/cli.ts';
 import { StackPool, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -14,29 +13,8 @@ let stack: LocalStack;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const dataset = generateDataset({
-    seed: 12,
-    mailchimp: { audiences: 1, membersPerAudience: 40 },
-    constantContact: { contacts: 0 },
-    hubspotPreexisting: { contacts: 0 },
-  });
   // No worker: the runs these tests start stay queued until the end, when a worker finishes them.
-  stack = await pool.open({
-    sandbox: { seed: 12, limits: false, dataset },
-    workers: false,
-    env: { CONSTANT_CONTACT_CLIENT_ID: '', CONSTANT_CONTACT_CLIENT_SECRET: '' },
-  });
-  const {
-    CONSTANT_CONTACT_CLIENT_ID: _id,
-    CONSTANT_CONTACT_CLIENT_SECRET: _secret,
-    ...sandboxEnv
-  } = stack.sandbox.env;
-  env = {
-    ...sandboxEnv,
-    REDIS_URL: stack.config.redisUrl,
-    QUEUE_PREFIX: stack.config.queuePrefix,
-    LOG_LEVEL: 'silent',
-  };
+  ({ stack, env } = await openCliStack(pool, { seed: 12, members: 40, workers: false }));
 }, 30_000);
 
 afterAll(() => pool.closeAll());

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
-import { generateDataset } from '../../src/sandbox/index.ts';
-import { runCli } from './helpers/cli.ts';
+import { openCliStack, runCli } from './helpers/cli.ts';
 import { StackPool } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -17,27 +16,7 @@ let env: Record<string, string>;
 const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { ...env, ...extraEnv });
 
 beforeAll(async () => {
-  const dataset = generateDataset({
-    seed: 11,
-    mailchimp: { audiences: 1, membersPerAudience: 150 },
-    constantContact: { contacts: 0 },
-    hubspotPreexisting: { contacts: 0 },
-  });
-  stack = await pool.open({
-    sandbox: { seed: 11, limits: false, dataset },
-    env: { CONSTANT_CONTACT_CLIENT_ID: '', CONSTANT_CONTACT_CLIENT_SECRET: '' },
-  });
-  const {
-    CONSTANT_CONTACT_CLIENT_ID: _id,
-    CONSTANT_CONTACT_CLIENT_SECRET: _secret,
-    ...sandboxEnv
-  } = stack.sandbox.env;
-  env = {
-    ...sandboxEnv,
-    REDIS_URL: stack.config.redisUrl,
-    QUEUE_PREFIX: stack.config.queuePrefix,
-    LOG_LEVEL: 'silent',
-  };
+  ({ stack, env } = await openCliStack(pool, { seed: 11, members: 150 }));
 }, 30_000);
 
 afterAll(() => pool.closeAll());

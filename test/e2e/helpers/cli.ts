@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { LocalStack } from '../../../src/demo/local-stack.ts';
+import { generateDataset } from '../../../src/sandbox/index.ts';
+import type { StackPool } from './stack.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
@@ -47,4 +50,37 @@ export function spawnCli(args: string[], env: Record<string, string>, killAfterM
 /** Runs the CLI to its end. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return spawnCli(args, env).done;
+}
+
+/**
+ * A Mailchimp-only local stack (Constant Contact not configured) and the environment a CLI process needs to
+ * reach it: the sandbox's variables, the stack's Redis and queue prefix, quiet logs.
+ */
+export async function openCliStack(
+  pool: StackPool,
+  options: { seed: number; members: number; workers?: false },
+): Promise<{ stack: LocalStack; env: Record<string, string> }> {
+  const dataset = generateDataset({
+    seed: options.seed,
+    mailchimp: { audiences: 1, membersPerAudience: options.members },
+    constantContact: { contacts: 0 },
+    hubspotPreexisting: { contacts: 0 },
+  });
+  const stack = await pool.open({
+    sandbox: { seed: options.seed, limits: false, dataset },
+    ...(options.workers === false ? { workers: false as const } : {}),
+    env: { CONSTANT_CONTACT_CLIENT_ID: '', CONSTANT_CONTACT_CLIENT_SECRET: '' },
+  });
+  const {
+    CONSTANT_CONTACT_CLIENT_ID: _id,
+    CONSTANT_CONTACT_CLIENT_SECRET: _secret,
+    ...sandboxEnv
+  } = stack.sandbox.env;
+  const env = {
+    ...sandboxEnv,
+    REDIS_URL: stack.config.redisUrl,
+    QUEUE_PREFIX: stack.config.queuePrefix,
+    LOG_LEVEL: 'silent',
+  };
+  return { stack, env };
 }
