@@ -67,7 +67,11 @@ function handleCreate(ctx: SimContext, req: SandboxRequest): SandboxResponse {
   return json(200, { list: listJson(list) });
 }
 
-function handleAdd(ctx: SimContext, req: SandboxRequest): SandboxResponse {
+/** A membership change's list (MANUAL or SNAPSHOT only) and its record ids, or HubSpot's error answer. */
+function membershipRequest(
+  ctx: SimContext,
+  req: SandboxRequest,
+): { list: NonNullable<ReturnType<SimContext['state']['lists']['get']>>; ids: string[] } | SandboxResponse {
   const list = ctx.state.lists.get(req.params.listId ?? '');
   if (!list) return notFound(`List ${req.params.listId} does not exist`);
   if (list.processingType === 'DYNAMIC') {
@@ -77,14 +81,21 @@ function handleAdd(ctx: SimContext, req: SandboxRequest): SandboxResponse {
   }
   const body = readJsonBody(req);
   if (!body.ok) return body.response;
-  const ids = body.value;
+  const ids: unknown = body.value;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
     return validationError('Invalid input JSON: the body must be a JSON array of record id strings');
   }
+  return { list, ids: ids as string[] };
+}
+
+function handleAdd(ctx: SimContext, req: SandboxRequest): SandboxResponse {
+  const request = membershipRequest(ctx, req);
+  if ('status' in request) return request;
+  const { list, ids } = request;
   const added: string[] = [];
   const missing: string[] = [];
   const at = ctx.now();
-  for (const id of ids as string[]) {
+  for (const id of ids) {
     if (!ctx.state.contactById(id)) missing.push(id);
     else if (!list.members.has(id)) {
       list.members.set(id, at);
@@ -103,22 +114,12 @@ function handleAdd(ctx: SimContext, req: SandboxRequest): SandboxResponse {
  * https://developers.hubspot.com/docs/api-reference/2026-03/crm/lists/memberships/update-list-memberships
  */
 function handleRemove(ctx: SimContext, req: SandboxRequest): SandboxResponse {
-  const list = ctx.state.lists.get(req.params.listId ?? '');
-  if (!list) return notFound(`List ${req.params.listId} does not exist`);
-  if (list.processingType === 'DYNAMIC') {
-    return validationError(
-      `List ${list.listId} is DYNAMIC; memberships can be changed only on MANUAL or SNAPSHOT lists`,
-    );
-  }
-  const body = readJsonBody(req);
-  if (!body.ok) return body.response;
-  const ids = body.value;
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-    return validationError('Invalid input JSON: the body must be a JSON array of record id strings');
-  }
+  const request = membershipRequest(ctx, req);
+  if ('status' in request) return request;
+  const { list, ids } = request;
   const removed: string[] = [];
   const missing: string[] = [];
-  for (const id of ids as string[]) {
+  for (const id of ids) {
     if (list.members.delete(id)) removed.push(id);
     else if (!ctx.state.contactById(id)) missing.push(id);
   }
