@@ -17,13 +17,34 @@ import {
 import { ExitCode } from '../exit-codes.ts';
 import { summaryJson, summaryText } from '../summary.ts';
 
-interface RunCommandOptions {
+export interface RunCommandOptions {
   source: string;
   audience?: string[];
   full?: boolean;
   wait?: boolean;
   timeout?: string;
   json?: boolean;
+}
+
+/** `migrate` and `sync`: the run their options describe, started and (with --wait) followed. */
+export async function runFromCommand(opts: RunCommandOptions, kind: 'migrate' | 'sync'): Promise<void> {
+  const sources = parseSources(opts.source);
+  const { wait, timeoutSeconds } = waitOptions(opts);
+  const app = await createApp(configFor(sources));
+  try {
+    await startAndMaybeFollow(app, {
+      sources,
+      audiences: opts.audience ?? [],
+      // The flag keeps its short, known name.
+      ignoreFingerprints: opts.full ?? false,
+      kind,
+      wait,
+      timeoutSeconds,
+      json: opts.json ?? false,
+    });
+  } finally {
+    await app.close();
+  }
 }
 
 /** Starts a run, prints its id, and with --wait follows it to the end; sets the exit code from its status. */
@@ -126,22 +147,6 @@ export function registerMigrateCommand(program: Command): void {
     .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
     .action(async (opts: RunCommandOptions) => {
-      const sources = parseSources(opts.source);
-      const { wait, timeoutSeconds } = waitOptions(opts);
-      const app = await createApp(configFor(sources));
-      try {
-        await startAndMaybeFollow(app, {
-          sources,
-          audiences: opts.audience ?? [],
-          // The flag keeps its short, known name.
-          ignoreFingerprints: opts.full ?? false,
-          kind: 'migrate',
-          wait,
-          timeoutSeconds,
-          json: opts.json ?? false,
-        });
-      } finally {
-        await app.close();
-      }
+      await runFromCommand(opts, 'migrate');
     });
 }

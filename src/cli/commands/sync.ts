@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
-import { createApp } from '../../app.ts';
-import {
-  collect,
-  configFor,
-  parseSources,
-  sourceOption,
-  TIMEOUT_OPTION_HELP,
-  waitOptions,
-} from '../shared.ts';
-import { startAndMaybeFollow } from './migrate.ts';
+import { collect, sourceOption, TIMEOUT_OPTION_HELP } from '../shared.ts';
+import { runFromCommand, type RunCommandOptions } from './migrate.ts';
 
 export function registerSyncCommand(program: Command): void {
   program
@@ -21,30 +13,7 @@ export function registerSyncCommand(program: Command): void {
     .option('--wait', 'follow the run to the end and print its summary')
     .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
-    .action(
-      async (opts: {
-        source: string;
-        audience?: string[];
-        wait?: boolean;
-        timeout?: string;
-        json?: boolean;
-      }) => {
-        const sources = parseSources(opts.source);
-        const { wait, timeoutSeconds } = waitOptions(opts);
-        const app = await createApp(configFor(sources));
-        try {
-          await startAndMaybeFollow(app, {
-            sources,
-            audiences: opts.audience ?? [],
-            ignoreFingerprints: false,
-            kind: 'sync',
-            wait,
-            timeoutSeconds,
-            json: opts.json ?? false,
-          });
-        } finally {
-          await app.close();
-        }
-      },
-    );
+    .action(async (opts: Omit<RunCommandOptions, 'full'>) => {
+      await runFromCommand(opts, 'sync');
+    });
 }
