@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { SourceName } from '../core/contact.ts';
 import type { MailchimpAudience, MailchimpMergeField } from '../connectors/mailchimp/wire.ts';
 import { globalKeys, runKeys } from './keys.ts';
@@ -58,11 +58,18 @@ export class RunInfoStore {
     this.retentionSeconds = retentionSeconds;
   }
 
-  /** Gives keys their expiry when they are created (NX: finalize's own expiry is never pushed back). */
-  protected async expiring(...keys: string[]): Promise<void> {
+  /**
+   * Runs a write and gives its keys their expiry when they are created, in one round trip (NX: finalize's own
+   * expiry is never pushed back).
+   */
+  protected async writeExpiring(
+    keys: string[],
+    write: (pipeline: ChainableCommander) => void,
+  ): Promise<void> {
     const pipeline = this.redis.pipeline();
+    write(pipeline);
     for (const key of keys) pipeline.expire(key, this.retentionSeconds, 'NX');
-    await pipeline.exec();
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 
   keys(runId: string) {
@@ -158,8 +165,7 @@ export class RunInfoStore {
   /** Records the size a source announced; set once per part (e.g. per audience and status) so retries don't add twice. */
   async setTotalPart(runId: string, part: string, count: number): Promise<void> {
     const key = `${this.keys(runId).context}:totals`;
-    await this.redis.hset(key, part, String(count));
-    await this.expiring(key);
+    await this.writeExpiring([key], (p) => p.hset(key, part, String(count)));
     const parts = await this.redis.hvals(key);
     const total = parts.reduce((sum, v) => sum + Number(v), 0);
     await this.redis.hset(this.keys(runId).info, 'total', String(total));
@@ -184,8 +190,8 @@ export class RunInfoStore {
   }
 
   private async setContext(runId: string, name: string, value: unknown): Promise<void> {
-    await this.redis.hset(this.keys(runId).context, name, JSON.stringify(value));
-    await this.expiring(this.keys(runId).context);
+    const key = this.keys(runId).context;
+    await this.writeExpiring([key], (p) => p.hset(key, name, JSON.stringify(value)));
   }
 
   private async getContext<T>(runId: string, name: string): Promise<T | null> {
@@ -247,8 +253,8 @@ export class RunInfoStore {
   /** Adds to the per-minute timeline of a run (contacts written, 429s) that the run page charts. */
   async tick(runId: string, field: 'written' | 'rateLimited', by = 1): Promise<void> {
     const minute = new Date().toISOString().slice(0, 16);
-    await this.redis.hincrby(this.keys(runId).timeline, `${minute}|${field}`, by);
-    await this.expiring(this.keys(runId).timeline);
+    const key = this.keys(runId).timeline;
+    await this.writeExpiring([key], (p) => p.hincrby(key, `${minute}|${field}`, by));
   }
 
   async timeline(runId: string): Promise<{ minute: string; written: number; rateLimited: number }[]> {

@@ -72,8 +72,9 @@ export class RunStore extends RunInfoStore {
       return [row.key, JSON.stringify(stored), stored.c];
     });
     const k = this.keys(runId);
-    await this.redis.eval(RECORD_ROWS, 2, k.records, k.counts, ...args);
-    await this.expiring(k.records, k.counts);
+    await this.writeExpiring([k.records, k.counts], (p) =>
+      p.eval(RECORD_ROWS, 2, k.records, k.counts, ...args),
+    );
   }
 
   async getRows(runId: string, keys: string[]): Promise<Map<string, RecordRow>> {
@@ -95,11 +96,9 @@ export class RunStore extends RunInfoStore {
 
   async putDeadLetters(runId: string, letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    await this.redis.hset(
-      this.keys(runId).dead,
-      Object.fromEntries(letters.map((l) => [l.row.key, JSON.stringify(l)])),
-    );
-    await this.expiring(this.keys(runId).dead);
+    const key = this.keys(runId).dead;
+    const fields = Object.fromEntries(letters.map((l) => [l.row.key, JSON.stringify(l)]));
+    await this.writeExpiring([key], (p) => p.hset(key, fields));
   }
 
   /** Failed records retry-failed can write again (the others are invalid in the source). */
@@ -138,8 +137,8 @@ export class RunStore extends RunInfoStore {
   /** Remembers which records the run read, so finalize can tell whether each got its outcome. */
   async markRead(runId: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.sadd(this.keys(runId).read, ...keys);
-    await this.expiring(this.keys(runId).read);
+    const key = this.keys(runId).read;
+    await this.writeExpiring([key], (p) => p.sadd(key, ...keys));
   }
 
   /** Records the run read that have no row (their jobs were removed by hand or lost). */
@@ -156,15 +155,15 @@ export class RunStore extends RunInfoStore {
 
   /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */
   async bumpCount(runId: string, field: string, by: number): Promise<void> {
-    await this.redis.hincrby(this.keys(runId).counts, field, by);
-    await this.expiring(this.keys(runId).counts);
+    const key = this.keys(runId).counts;
+    await this.writeExpiring([key], (p) => p.hincrby(key, field, by));
   }
 
   async addSubscribeCandidates(runId: string, candidates: SubscribeCandidate[]): Promise<void> {
     if (candidates.length === 0) return;
     const args = candidates.flatMap((c) => [c.email, JSON.stringify(c)]);
-    await this.redis.eval(ADD_CANDIDATE, 1, this.keys(runId).subscribe, ...args);
-    await this.expiring(this.keys(runId).subscribe);
+    const key = this.keys(runId).subscribe;
+    await this.writeExpiring([key], (p) => p.eval(ADD_CANDIDATE, 1, key, ...args));
   }
 
   async subscribeCandidateCount(runId: string): Promise<number> {
