@@ -85,21 +85,29 @@ end
 return out
 `;
 
+// Appends the record keys of an incoming entry that the stored one lacks (with the incoming entry's parallel
+// list, e.g. fingerprints, when it has one). Shared by the scripts below.
+const MERGE_KEYS = `
+local function mergeKeys(stored, incoming, parallel)
+  for j, key in ipairs(incoming.keys) do
+    local seen = false
+    for _, k in ipairs(stored.keys) do if k == key then seen = true end end
+    if not seen then
+      table.insert(stored.keys, key)
+      if parallel then table.insert(stored[parallel], incoming[parallel][j]) end
+    end
+  end
+end
+`;
+
 // Subscription candidates, one per email; further records of the same email are appended.
-export const ADD_CANDIDATE = `
+export const ADD_CANDIDATE = `${MERGE_KEYS}
 for i = 1, #ARGV, 2 do
   local raw = redis.call('HGET', KEYS[1], ARGV[i])
   local incoming = cjson.decode(ARGV[i + 1])
   if raw then
     local c = cjson.decode(raw)
-    for j, key in ipairs(incoming.keys) do
-      local seen = false
-      for _, k in ipairs(c.keys) do if k == key then seen = true end end
-      if not seen then
-        table.insert(c.keys, key)
-        table.insert(c.fingerprints, incoming.fingerprints[j])
-      end
-    end
+    mergeKeys(c, incoming, 'fingerprints')
     redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(c))
   else
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -110,18 +118,14 @@ return 1
 
 // Pending opt-outs: email → JSON {since, keys, runId, lastError}, plus a sorted set by first-seen time for the
 // age alert. A later failure keeps the first time. ARGV: now (ms), then groups of (email, entryJson).
-export const ADD_PENDING_OPT_OUT = `
+export const ADD_PENDING_OPT_OUT = `${MERGE_KEYS}
 local now = ARGV[1]
 for i = 2, #ARGV, 2 do
   local raw = redis.call('HGET', KEYS[1], ARGV[i])
   local incoming = cjson.decode(ARGV[i + 1])
   if raw then
     local c = cjson.decode(raw)
-    for _, key in ipairs(incoming.keys) do
-      local seen = false
-      for _, k in ipairs(c.keys) do if k == key then seen = true end end
-      if not seen then table.insert(c.keys, key) end
-    end
+    mergeKeys(c, incoming, nil)
     if incoming.lastError then c.lastError = incoming.lastError end
     redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(c))
   else
