@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { ConstantContactConfig } from '../../src/config/env.ts';
+import { parseConfig, requireConstantContact, type ConstantContactConfig } from '../../src/config/env.ts';
 import type { CcTokenProvider } from '../../src/connectors/constant-contact/auth.ts';
 import { ccRateLimiterKey } from '../../src/connectors/constant-contact/limits.ts';
 import { createConstantContactSource } from '../../src/connectors/constant-contact/source.ts';
+import { generateEncryptionKey } from '../../src/lib/crypto.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
 
 const PER_SECOND = 4;
 const arrivals: number[] = [];
@@ -74,5 +76,45 @@ describe('Constant Contact shared rate limit (real Redis)', () => {
       expect(sorted[i + PER_SECOND]! - sorted[i]!).toBeGreaterThanOrEqual(600);
     }
     expect(elapsed).toBeGreaterThanOrEqual(1990);
+  });
+});
+
+describe('Constant Contact shared rate limit against the sandbox’s 4 requests per second', () => {
+  it('meets no 429 from the start of a run: two readers, tokens refreshed on the first request, 50 ms latency', async () => {
+    const sandbox = await startSandbox({
+      dataset: {
+        seed: 3,
+        mailchimp: { audiences: 1, membersPerAudience: 1 },
+        constantContact: { contacts: 40 },
+      },
+      faults: { constantContact: { latencyMs: 50 } },
+    });
+    const keyPrefix = `${prefix}-sandbox`;
+    try {
+      const config = requireConstantContact(
+        parseConfig({ ...sandbox.env, ESP_SYNC_ENCRYPTION_KEY: generateEncryptionKey() }),
+      );
+      // No retries: a 429 fails the read as well as showing in the sandbox's counts.
+      const source = (redis: Redis) =>
+        createConstantContactSource(config, {
+          redis,
+          keyPrefix,
+          timeoutMs: 5000,
+          logger: pino({ level: 'silent' }),
+          retry: { retries: 0, maxRateLimitWaits: 0, sleep: () => Promise.resolve() },
+        });
+      const readers = [source(redisA), source(redisB)];
+      sandbox.resetCallCounts();
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => readers[i % 2]!.contactPage({ cursor: null })),
+      );
+      const counts = sandbox.callCounts().constantContact;
+      expect(counts.byStatus['429'] ?? 0).toBe(0);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      const keys = await redisA.keys(`${keyPrefix}:*`);
+      if (keys.length > 0) await redisA.del(...keys);
+      await sandbox.close();
+    }
   });
 });

@@ -159,8 +159,12 @@ export function createCcHttp(deps: CcHttpDeps) {
 
   async function attempt<S extends z.ZodType>(url: string, endpoint: string, schema: S): Promise<z.infer<S>> {
     for (let refreshes = 0; ; refreshes++) {
-      await deps.limiter.acquire();
+      // The token first: a refresh (the first request of a run) takes a round trip, and a request admitted
+      // before it would reach Constant Contact that much later, in the same second as requests admitted a
+      // second after it. CC counts requests when they arrive:
+      // https://developer.constantcontact.com/api_guide/rate_limits.html
       const token = await deps.tokens.accessToken();
+      await deps.limiter.acquire();
       const res = await send(url, token, endpoint);
       if (res.status === 401) {
         deps.tokens.invalidate(token);
