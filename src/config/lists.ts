@@ -9,8 +9,12 @@ import { DEFAULT_LIST_NAMES, type ListKind, type ListsPolicy } from '../core/lis
 const KIND_WORDS: Record<string, readonly ListKind[]> = {
   audiences: ['audience'],
   tags: ['tag'],
+  'saved-segments': ['savedSegment'],
+  // Static segments are what Mailchimp now calls tags: with `tags` on as well, each is carried once, as a tag.
+  'static-segments': ['staticSegment'],
+  segments: ['savedSegment', 'staticSegment'],
   'cc-lists': ['ccList'],
-  all: ['audience', 'tag', 'ccList'],
+  all: ['audience', 'tag', 'savedSegment', 'staticSegment', 'ccList'],
   none: [],
 };
 
@@ -28,7 +32,7 @@ const kinds = z
       if (!meant) {
         ctx.addIssue({
           code: 'custom',
-          message: `unknown kind "${word}": use a comma-separated choice of audiences, tags, cc-lists (or all, none)`,
+          message: `unknown kind "${word}": use a comma-separated choice of audiences, tags, saved-segments, static-segments, segments, cc-lists (or all, none)`,
         });
         return z.NEVER;
       }
@@ -58,6 +62,7 @@ export const LISTS_ENV = {
   HUBSPOT_LISTS: kinds,
   HUBSPOT_LIST_NAME_AUDIENCE: pattern(DEFAULT_LIST_NAMES.audience, ['<audience>']),
   HUBSPOT_LIST_NAME_TAG: pattern(DEFAULT_LIST_NAMES.tag, ['<tag>']),
+  HUBSPOT_LIST_NAME_SEGMENT: pattern(DEFAULT_LIST_NAMES.savedSegment, ['<segment>']),
   HUBSPOT_LIST_NAME_CC: pattern(DEFAULT_LIST_NAMES.ccList, ['<list>']),
 };
 
@@ -69,6 +74,8 @@ export function listsPolicyFrom(e: ListsEnv): ListsPolicy {
     names: {
       audience: e.HUBSPOT_LIST_NAME_AUDIENCE,
       tag: e.HUBSPOT_LIST_NAME_TAG,
+      savedSegment: e.HUBSPOT_LIST_NAME_SEGMENT,
+      staticSegment: e.HUBSPOT_LIST_NAME_SEGMENT,
       ccList: e.HUBSPOT_LIST_NAME_CC,
     },
   };

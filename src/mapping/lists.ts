@@ -3,7 +3,7 @@
  * named come from the ListsPolicy (HUBSPOT_LISTS, HUBSPOT_LIST_NAME_*). Consent plays no part: lists are not
  * consent, so an opted-out person is in the same lists as everyone else.
  */
-import type { MailchimpAudience } from '../connectors/mailchimp/wire.ts';
+import type { MailchimpAudience, MailchimpSegment } from '../connectors/mailchimp/wire.ts';
 import type { CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import type { ListKind, ListMembership, ListsPolicy } from '../core/lists.ts';
 import { textValue } from './values.ts';
@@ -11,14 +11,13 @@ import { textValue } from './values.ts';
 /** Names are kept well below any length HubSpot could refuse; the value is not documented. */
 const MAX_LIST_NAME = 250;
 
-/** The pattern with `<audience>`, `<tag>` and `<list>` replaced; unknown placeholders stay as they are. */
-export function listName(
-  pattern: string,
-  values: Partial<Record<'audience' | 'tag' | 'list', string>>,
-): string {
+type Placeholder = 'audience' | 'tag' | 'segment' | 'list';
+
+/** The pattern with `<audience>`, `<tag>`, `<segment>` and `<list>` replaced; unknown ones stay as they are. */
+export function listName(pattern: string, values: Partial<Record<Placeholder, string>>): string {
   const name = pattern.replace(
-    /<(audience|tag|list)>/g,
-    (whole, key: 'audience' | 'tag' | 'list') => values[key] ?? whole,
+    /<(audience|tag|segment|list)>/g,
+    (whole, key: Placeholder) => values[key] ?? whole,
   );
   return textValue(name, MAX_LIST_NAME) ?? pattern;
 }
@@ -54,6 +53,32 @@ export function mailchimpLists(
       const name = listName(policy.names.tag, { audience: audienceName, tag: tagName });
       out.push({ kind: 'tag', sourceId: `${audience.id}:${tagId}`, sourceName: tagName, name });
     }
+  }
+  return unique(out);
+}
+
+/**
+ * The segments of an audience that become HubSpot lists, by the kinds chosen: saved segments, and static
+ * segments unless tags are carried over (a static segment is a tag in Mailchimp, so it would be the same list
+ * twice: https://mailchimp.com/developer/marketing/api/list-segments/). Fuzzy segments are left out.
+ */
+export function segmentLists(
+  audience: MailchimpAudience,
+  segments: MailchimpSegment[],
+  policy: ListsPolicy,
+): ListMembership[] {
+  const out: ListMembership[] = [];
+  for (const segment of segments) {
+    const kind =
+      segment.type === 'saved' ? 'savedSegment' : segment.type === 'static' ? 'staticSegment' : null;
+    if (!kind || !carries(policy, kind) || (kind === 'staticSegment' && carries(policy, 'tag'))) continue;
+    const segmentName = textValue(segment.name, MAX_LIST_NAME) ?? segment.id;
+    out.push({
+      kind,
+      sourceId: `${audience.id}:${segment.id}`,
+      sourceName: segmentName,
+      name: listName(policy.names[kind], { audience: audience.name, segment: segmentName }),
+    });
   }
   return unique(out);
 }

@@ -11,7 +11,7 @@ import type { MailchimpMember } from '../../src/connectors/mailchimp/wire.ts';
 import type { CcContact, CcDefinitions } from '../../src/connectors/constant-contact/wire.ts';
 import { ConfigError } from '../../src/errors/index.ts';
 import { mapCcContact } from '../../src/mapping/constant-contact.ts';
-import { listName } from '../../src/mapping/lists.ts';
+import { listName, segmentLists } from '../../src/mapping/lists.ts';
 import { mapMailchimpMember } from '../../src/mapping/mailchimp.ts';
 import { DEFAULT_POLICY, policyFromConfig } from '../../src/mapping/policy.ts';
 
@@ -129,6 +129,36 @@ describe('Constant Contact contact → lists', () => {
   });
 });
 
+describe('Mailchimp segments → lists', () => {
+  const segments = [
+    { id: '7', name: 'Big spenders', type: 'saved', memberCount: 3 },
+    { id: '11', name: 'VIP', type: 'static', memberCount: 2 },
+    { id: '9', name: 'Lookalikes', type: 'fuzzy', memberCount: null },
+  ];
+  const policy = (kinds: ListsPolicy['kinds']): ListsPolicy => ({ kinds, names: DEFAULT_LIST_NAMES });
+
+  it('carries saved and static segments by the kinds asked for, named by the default pattern; fuzzy ones never', () => {
+    expect(segmentLists(audience, segments, policy(['savedSegment', 'staticSegment']))).toEqual([
+      {
+        kind: 'savedSegment',
+        sourceId: 'aud1:7',
+        sourceName: 'Big spenders',
+        name: 'Mailchimp · Newsletter · Big spenders',
+      },
+      { kind: 'staticSegment', sourceId: 'aud1:11', sourceName: 'VIP', name: 'Mailchimp · Newsletter · VIP' },
+    ]);
+    expect(segmentLists(audience, segments, policy(['savedSegment'])).map((l) => l.sourceId)).toEqual([
+      'aud1:7',
+    ]);
+    expect(segmentLists(audience, segments, policy(['audience', 'tag', 'ccList']))).toEqual([]);
+  });
+
+  it('leaves static segments to the tag lists when tags are carried too: a static segment is a tag', () => {
+    const both = segmentLists(audience, segments, policy(['tag', 'savedSegment', 'staticSegment']));
+    expect(both.map((l) => l.kind)).toEqual(['savedSegment']);
+  });
+});
+
 describe('listName', () => {
   it('fills the placeholders it is given and leaves the others', () => {
     expect(listName('<audience> / <tag> / <list>', { audience: 'A', tag: 'T' })).toBe('A / T / <list>');
@@ -144,7 +174,18 @@ describe('HUBSPOT_LISTS and HUBSPOT_LIST_NAME_* (configuration)', () => {
 
   it('reads a comma-separated choice of kinds, and all or none', () => {
     expect(parseConfig({ HUBSPOT_LISTS: 'tags, cc-lists' }).lists.kinds).toEqual(['tag', 'ccList']);
-    expect(parseConfig({ HUBSPOT_LISTS: 'ALL' }).lists.kinds).toEqual(['audience', 'tag', 'ccList']);
+    expect(parseConfig({ HUBSPOT_LISTS: 'ALL' }).lists.kinds).toEqual([
+      'audience',
+      'tag',
+      'savedSegment',
+      'staticSegment',
+      'ccList',
+    ]);
+    expect(parseConfig({ HUBSPOT_LISTS: 'saved-segments' }).lists.kinds).toEqual(['savedSegment']);
+    expect(parseConfig({ HUBSPOT_LISTS: 'segments' }).lists.kinds).toEqual(['savedSegment', 'staticSegment']);
+    const segments = parseConfig({ HUBSPOT_LISTS: 'segments', HUBSPOT_LIST_NAME_SEGMENT: 'MC <segment>' });
+    expect(segments.lists.names.savedSegment).toBe('MC <segment>');
+    expect(segments.lists.names.staticSegment).toBe('MC <segment>');
     expect(parseConfig({ HUBSPOT_LISTS: 'none' }).lists.kinds).toEqual([]);
     const named = parseConfig({ HUBSPOT_LISTS: 'audiences', HUBSPOT_LIST_NAME_AUDIENCE: 'MC <audience>' });
     expect(policyFromConfig(named).lists).toEqual({
@@ -154,8 +195,11 @@ describe('HUBSPOT_LISTS and HUBSPOT_LIST_NAME_* (configuration)', () => {
   });
 
   it('refuses an unknown kind and a pattern without its placeholder, naming the variable', () => {
-    expect(() => parseConfig({ HUBSPOT_LISTS: 'audiences,segments' })).toThrow(ConfigError);
-    expect(() => parseConfig({ HUBSPOT_LISTS: 'audiences,segments' })).toThrow(/^HUBSPOT_LISTS is invalid/);
+    expect(() => parseConfig({ HUBSPOT_LISTS: 'audiences,groups' })).toThrow(ConfigError);
+    expect(() => parseConfig({ HUBSPOT_LISTS: 'audiences,groups' })).toThrow(/^HUBSPOT_LISTS is invalid/);
+    expect(() => parseConfig({ HUBSPOT_LIST_NAME_SEGMENT: 'Segments' })).toThrow(
+      /^HUBSPOT_LIST_NAME_SEGMENT is invalid: must contain <segment>/,
+    );
     expect(() => parseConfig({ HUBSPOT_LIST_NAME_TAG: 'Mailchimp tags' })).toThrow(
       /^HUBSPOT_LIST_NAME_TAG is invalid: must contain <tag>/,
     );

@@ -24,6 +24,8 @@ function mailchimp(calls: MailchimpMemberPageParams[]): MailchimpPort {
     listAudiences: () => Promise.resolve([{ id: 'aud', name: 'Audience' }]),
     getAudience: (id) => Promise.resolve({ id, name: 'Audience' }),
     mergeFields: () => Promise.resolve([]),
+    segments: () => Promise.resolve([]),
+    segmentMemberPage: () => Promise.resolve({ emails: [], totalItems: 0 }),
     memberPage: (params) => {
       calls.push(params);
       if (params.status !== 'subscribed') return Promise.resolve({ members: [], totalItems: 0 });

@@ -1,6 +1,6 @@
 /**
- * `esp-sync lists`: the source lists (Mailchimp audiences and the tags seen in synced members, Constant
- * Contact lists) and the HubSpot lists they map to, with HubSpot's sizes. Reads only: creates no list.
+ * `esp-sync lists`: the source lists (Mailchimp audiences, their saved and static segments and the tags seen
+ * in synced members, Constant Contact lists) and the HubSpot lists they map to, with HubSpot's sizes. Reads only: creates no list.
  */
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.ts';
@@ -9,18 +9,20 @@ import { requireHubSpot } from '../../config/env.ts';
 import { createConstantContactSource } from '../../connectors/constant-contact/index.ts';
 import { createHubSpotSink } from '../../connectors/hubspot/index.ts';
 import { createMailchimpSource } from '../../connectors/mailchimp/index.ts';
-import type { ListKind } from '../../core/lists.ts';
+import { SEGMENT_KINDS, type ListKind } from '../../core/lists.ts';
 import type { HubSpotListsPort } from '../../core/ports.ts';
-import { listName } from '../../mapping/lists.ts';
+import { listName, segmentLists } from '../../mapping/lists.ts';
 import { ListMembershipState } from '../../workers/list-membership-state.ts';
 import { sourcesAndConfig } from '../shared.ts';
 
 export interface ListOverviewRow {
   source: SourceName;
   kind: ListKind;
-  /** The source's id of the list (audience id, `<audience id>:<tag id>`, list_id). */
+  /** The source's id of the list (audience id, `<audience id>:<tag or segment id>`, list_id). */
   sourceId: string;
   sourceName: string;
+  /** A segment's size as Mailchimp counts it (its subscribed members only). */
+  sourceSize?: number;
   /** Whether HUBSPOT_LISTS carries this kind over. */
   carried: boolean;
   /** The HubSpot list's name by the configured pattern (or as the tool registered it). */
@@ -32,9 +34,17 @@ export interface ListOverviewRow {
 const SOURCE_OF: Record<ListKind, SourceName> = {
   audience: 'mailchimp',
   tag: 'mailchimp',
+  savedSegment: 'mailchimp',
+  staticSegment: 'mailchimp',
   ccList: 'constant-contact',
 };
-const KIND_WORD: Record<ListKind, string> = { audience: 'audience', tag: 'tag', ccList: 'list' };
+const KIND_WORD: Record<ListKind, string> = {
+  audience: 'audience',
+  tag: 'tag',
+  savedSegment: 'segment',
+  staticSegment: 'static',
+  ccList: 'list',
+};
 
 /** Every source list of the chosen sources, each with its HubSpot list (read, never created). */
 export async function listOverview(app: App, sources: SourceName[]): Promise<ListOverviewRow[]> {
@@ -50,7 +60,10 @@ export async function listOverview(app: App, sources: SourceName[]): Promise<Lis
   };
 
   if (sources.includes('mailchimp') && config.mailchimp) {
-    for (const audience of await createMailchimpSource(config.mailchimp, common).listAudiences()) {
+    const mailchimp = createMailchimpSource(config.mailchimp, common);
+    // Every saved segment, and every static one unless tags are carried over (then it is a tag's list).
+    const segmentPolicy = { kinds: [...kinds, ...SEGMENT_KINDS], names };
+    for (const audience of await mailchimp.listAudiences()) {
       const hubspotName = listName(names.audience, { audience: audience.name });
       add({
         source: 'mailchimp',
@@ -59,6 +72,19 @@ export async function listOverview(app: App, sources: SourceName[]): Promise<Lis
         sourceName: audience.name,
         hubspotName,
       });
+      const segments = await mailchimp.segments(audience.id);
+      const sizes = new Map(segments.map((s) => [`${audience.id}:${s.id}`, s.memberCount]));
+      for (const list of segmentLists(audience, segments, segmentPolicy)) {
+        const sourceSize = sizes.get(list.sourceId);
+        add({
+          source: 'mailchimp',
+          kind: list.kind,
+          sourceId: list.sourceId,
+          sourceName: list.sourceName,
+          hubspotName: list.name,
+          ...(typeof sourceSize === 'number' ? { sourceSize } : {}),
+        });
+      }
     }
   }
   if (sources.includes('constant-contact') && config.constantContact) {
@@ -108,7 +134,10 @@ export function listOverviewText(rows: ListOverviewRow[], carriedKinds: readonly
     const target = row.hubspot
       ? `${row.hubspotName} (list ${row.hubspot.listId}, ${row.hubspot.size ?? '?'} contacts)`
       : `${row.hubspotName} (not created yet${row.carried ? '' : '; not carried over'})`;
-    lines.push(`${row.source.padEnd(17)} ${KIND_WORD[row.kind].padEnd(9)} ${row.sourceName}  →  ${target}`);
+    const size = row.sourceSize === undefined ? '' : ` (${row.sourceSize} subscribed in Mailchimp)`;
+    lines.push(
+      `${row.source.padEnd(17)} ${KIND_WORD[row.kind].padEnd(9)} ${row.sourceName}${size}  →  ${target}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -5,8 +5,8 @@
  * member fails alone instead of failing its page.
  */
 import { z } from 'zod';
-import type { MailchimpMember, MailchimpMergeField } from './wire.ts';
-import { optional, withoutNulls } from '../lenient.ts';
+import type { MailchimpMember, MailchimpMergeField, MailchimpSegment } from './wire.ts';
+import { list, optional, withoutNulls } from '../lenient.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -51,6 +51,40 @@ export const membersPageSchema = z.object({
   members: z.array(
     z.looseObject({ id: z.string().min(1) }).transform((m) => withoutNulls(m) as MailchimpMember),
   ),
+  total_items: count,
+});
+
+/**
+ * GET /lists/{list_id}/segments: a segment needs its id (a number in the reference; a string is accepted) and
+ * a name; type and member_count are read when usable.
+ * https://mailchimp.com/developer/marketing/api/list-segments/list-segments/
+ */
+export const segmentsPageSchema = z.object({
+  segments: list(
+    z
+      .looseObject({
+        id: z.union([z.number().int(), z.string().min(1)]),
+        name: z.string().catch(''),
+        type: optional(z.string()).catch(undefined),
+        member_count: optional(count).catch(undefined),
+      })
+      .transform((s): MailchimpSegment => ({
+        id: String(s.id),
+        name: s.name,
+        type: s.type ?? '',
+        memberCount: s.member_count ?? null,
+      })),
+  ),
+  total_items: count,
+});
+
+/**
+ * GET /lists/{list_id}/segments/{segment_id}/members: only the address is read; a member without a usable
+ * one is kept as it is and left out by the reader.
+ * https://mailchimp.com/developer/marketing/api/list-segment-members/list-members-in-segment/
+ */
+export const segmentMembersPageSchema = z.object({
+  members: list(z.looseObject({ email_address: z.unknown() })),
   total_items: count,
 });
 

@@ -28,6 +28,8 @@ export interface SdkListsApi {
   getListWithHttpInfo(listId: string, opts: SdkQuery): Promise<SdkResult>;
   getListMergeFieldsWithHttpInfo(listId: string, opts: SdkQuery): Promise<SdkResult>;
   getListMembersInfoWithHttpInfo(listId: string, opts: SdkQuery): Promise<SdkResult>;
+  listSegmentsWithHttpInfo(listId: string, opts: SdkQuery): Promise<SdkResult>;
+  getSegmentMembersListWithHttpInfo(listId: string, segmentId: string, opts: SdkQuery): Promise<SdkResult>;
 }
 
 interface SdkApiClient {

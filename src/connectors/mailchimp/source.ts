@@ -19,7 +19,14 @@ import { ConfigError, MalformedResponseError, firstIssue } from '../../errors/in
 import { callWithRetry, type RetryOptions } from '../../http/retry.ts';
 import { SharedSemaphore } from '../../lib/redis-limits.ts';
 import { isBareForbidden, statusOf, toSyncError, type CallContext } from './errors.ts';
-import { listSchema, listsPageSchema, membersPageSchema, mergeFieldsPageSchema } from './schemas.ts';
+import {
+  listSchema,
+  listsPageSchema,
+  membersPageSchema,
+  mergeFieldsPageSchema,
+  segmentMembersPageSchema,
+  segmentsPageSchema,
+} from './schemas.ts';
 import { createSdkListsApi, type SdkListsApi, type SdkResult } from './sdk.ts';
 
 /** Mailchimp's maximum page size for every collection we read. */
@@ -205,8 +212,52 @@ export function buildMailchimpSource(parts: {
         lastChanged: { first: stamp(page.members[0]), last: stamp(page.members.at(-1)) },
       };
     },
+
+    segments(audienceId: string) {
+      const call = { endpoint: 'GET /lists/{list_id}/segments', audienceId };
+      return fetchAll(
+        (offset) =>
+          request(call, segmentsPageSchema, (api) =>
+            api.listSegmentsWithHttpInfo(audienceId, {
+              count: MAILCHIMP_PAGE_SIZE,
+              offset,
+              fields: SEGMENT_FIELDS,
+            }),
+          ),
+        (page) => page.segments,
+        (page) => page.total_items,
+      );
+    },
+
+    async segmentMemberPage(params) {
+      const call = {
+        endpoint: 'GET /lists/{list_id}/segments/{segment_id}/members',
+        audienceId: params.audienceId,
+      };
+      const page = await request(call, segmentMembersPageSchema, (api) =>
+        api.getSegmentMembersListWithHttpInfo(params.audienceId, params.segmentId, {
+          count: Math.min(Math.max(1, params.count), MAILCHIMP_PAGE_SIZE),
+          offset: params.offset,
+          // Lists are not consent: opted-out people stay in their segment's list. As strings: the SDK drops
+          // a falsy option and sends the value as given.
+          include_unsubscribed: 'true',
+          include_cleaned: 'true',
+          include_transactional: 'true',
+          fields: ['members.email_address', 'total_items'],
+        }),
+      );
+      return { emails: page.members.map((m) => m.email_address), totalItems: page.total_items };
+    },
   };
 }
+
+const SEGMENT_FIELDS = [
+  'segments.id',
+  'segments.name',
+  'segments.type',
+  'segments.member_count',
+  'total_items',
+];
 
 /**
  * The validated body. superagent leaves a non-JSON body (an HTML error page behind a 200, say) as text, and

@@ -65,10 +65,34 @@ export interface MailchimpMemberPage {
   lastChanged?: { first: string | null; last: string | null };
 }
 
+/** A segment of an audience: `static` ones are tags, `saved` ones follow conditions, `fuzzy` ones are models. */
+export interface MailchimpSegment {
+  id: string;
+  name: string;
+  type: string;
+  /** Mailchimp's count of the segment's active (subscribed) members; null when it sends none. */
+  memberCount: number | null;
+}
+
+export interface MailchimpSegmentMemberPage {
+  /** Each member's address as Mailchimp sends it (unknown: the reader normalizes it). */
+  emails: unknown[];
+  totalItems: number;
+}
+
 export interface MailchimpPort {
   listAudiences(): Promise<MailchimpAudience[]>;
   getAudience(audienceId: string): Promise<MailchimpAudience>;
   mergeFields(audienceId: string): Promise<MailchimpMergeField[]>;
   /** Sorted by last_changed ascending. */
   memberPage(params: MailchimpMemberPageParams): Promise<MailchimpMemberPage>;
+  /** Every segment of the audience (all types; paged internally). */
+  segments(audienceId: string): Promise<MailchimpSegment[]>;
+  /** One page of a segment's members, opted-out (unsubscribed, cleaned) and transactional ones included. */
+  segmentMemberPage(params: {
+    audienceId: string;
+    segmentId: string;
+    offset: number;
+    count: number;
+  }): Promise<MailchimpSegmentMemberPage>;
 }

@@ -1,5 +1,5 @@
 /**
- * Mailchimp Marketing API v3 simulator (read side of audiences and members) under /3.0.
+ * Mailchimp Marketing API v3 simulator (read side of audiences, members and segments) under /3.0.
  * Facts and their sources: docs/mailchimp.md. Writes are not simulated; tests edit members through the admin API.
  */
 import { json, Router, type SandboxRequest, type SandboxResponse, type VendorSim } from '../kit.ts';
@@ -8,6 +8,7 @@ import { project } from './fields.ts';
 import { notFound, problem, serverError, tooManyRequests } from './problem.ts';
 import { paging, queryMembers } from './query.ts';
 import { renderList, renderMember } from './render.ts';
+import { addSegmentRoutes } from './segments.ts';
 import { MailchimpStore, type MemberPatch } from './store.ts';
 
 export { subscriberHash, type MemberPatch } from './store.ts';
@@ -39,6 +40,10 @@ export interface MailchimpSim extends VendorSim {
   updateMember(listId: string, hashOrEmail: string, patch: MemberPatch): MailchimpMemberSeed;
   addMember(listId: string, member: MailchimpMemberSeed): void;
   deletePermanently(listId: string, hashOrEmail: string): void;
+  /** A saved segment with these members (addresses or hashes); returns its id. */
+  addSavedSegment(listId: string, name: string, members: string[]): number;
+  /** Replaces a saved segment's members. */
+  setSegmentMembers(listId: string, segmentId: number, members: string[]): void;
   setOptions(
     patch: Partial<
       Pick<MailchimpSimOptions, 'apiKey' | 'maxConcurrent' | 'optionalFields' | 'sinceInclusive'>
@@ -223,28 +228,12 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
     }),
   );
 
-  router.add('GET', '/3.0/lists/:listId/segments', (req) =>
-    withList(req, (s) => {
-      const { count, offset } = paging(req.query);
-      const type = req.query.get('type');
-      // Tags are static segments; this sandbox has no saved segments.
-      const segments = type && type !== 'static' ? [] : s.list.tags;
-      return ok(req, {
-        segments: segments.slice(offset, offset + count).map((t) => ({
-          id: t.id,
-          name: t.name,
-          member_count: s.members.reduce((n, m) => n + (m.seed.tags.some((x) => x.id === t.id) ? 1 : 0), 0),
-          type: 'static',
-          created_at: s.list.date_created,
-          updated_at: s.list.date_created,
-          list_id: s.list.id,
-        })),
-        list_id: s.list.id,
-        total_items: segments.length,
-        _links: collectionLinks(baseUrl(req), `/lists/${s.list.id}/segments`),
-      });
-    }),
-  );
+  addSegmentRoutes(router, {
+    withList,
+    ok,
+    baseUrl,
+    optionalFields: () => settings.optionalFields,
+  });
 
   const admit: VendorSim['admit'] = (req) => {
     const key = apiKeyOf(req);
@@ -282,6 +271,8 @@ export function createMailchimpSim(options: MailchimpSimOptions): MailchimpSim {
     updateMember: (listId, hashOrEmail, patch) => store.updateMember(listId, hashOrEmail, patch),
     addMember: (listId, member) => store.addMember(listId, member),
     deletePermanently: (listId, hashOrEmail) => store.deletePermanently(listId, hashOrEmail),
+    addSavedSegment: (listId, name, members) => store.addSavedSegment(listId, name, members),
+    setSegmentMembers: (listId, segmentId, members) => store.setSegmentMembers(listId, segmentId, members),
     setOptions: (patch) =>
       Object.assign(settings, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))),
     inFlight: () => inFlight,

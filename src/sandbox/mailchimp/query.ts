@@ -16,6 +16,38 @@ export function paging(query: URLSearchParams): { count: number; offset: number 
   };
 }
 
+/**
+ * count and offset as the reference states them (count 1–1000, default 10; offset ≥ 0), anything else refused
+ * with a 400: for endpoints whose clients this sandbox holds to the documented limits.
+ * https://mailchimp.com/developer/marketing/docs/methods-parameters/#pagination
+ */
+export function strictPaging(query: URLSearchParams): { count: number; offset: number } | SandboxResponse {
+  const read = (field: string, fallback: number, min: number, max: number) => {
+    const raw = query.get(field);
+    if (raw === null) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    return value >= min && value <= max ? value : null;
+  };
+  const count = read('count', 10, 1, MAX_COUNT);
+  const offset = read('offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  if (count === null || offset === null) {
+    const field = count === null ? 'count' : 'offset';
+    return invalidResource(
+      "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
+      [{ field, message: field === 'count' ? `Must be between 1 and ${MAX_COUNT}.` : 'Must be 0 or more.' }],
+    );
+  }
+  return { count, offset };
+}
+
+/** A boolean query parameter: absent (the default), "true" or "false"; anything else is a 400. */
+export function booleanParam(query: URLSearchParams, field: string): boolean | SandboxResponse {
+  const raw = query.get(field);
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return enumError(field);
+}
+
 /** ISO 8601 as milliseconds. A "+" sent unencoded arrives as a space; read it back as "+". */
 function parseTime(value: string | null, field: string): number | null | SandboxResponse {
   if (value === null || value === '') return null;
@@ -48,7 +80,7 @@ function sorted(state: ListState, field: SortField | null, dir: 'ASC' | 'DESC'):
   return members;
 }
 
-const enumError = (field: string): SandboxResponse =>
+export const enumError = (field: string): SandboxResponse =>
   invalidResource(
     "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
     [{ field, message: 'Data did not match any of the allowed values' }],

@@ -25,8 +25,20 @@ export interface StoredMember {
   order: number;
 }
 
+/**
+ * A saved segment. Mailchimp computes its members from conditions; the sandbox holds them as a set of
+ * subscriber hashes that tests set (the conditions themselves are not simulated).
+ */
+export interface SavedSegment {
+  id: number;
+  name: string;
+  createdAt: string;
+  hashes: Set<string>;
+}
+
 export interface ListState {
   list: Omit<MailchimpListSeed, 'members'>;
+  savedSegments: SavedSegment[];
   members: StoredMember[];
   byHash: Map<string, StoredMember>;
   version: number;
@@ -65,6 +77,7 @@ export class MailchimpStore {
       const { members, ...list } = seed;
       const state: ListState = {
         list: { ...list, tags: [...list.tags] },
+        savedSegments: [],
         members: [],
         byHash: new Map(),
         version: 0,
@@ -152,6 +165,23 @@ export class MailchimpStore {
     state.byHash.delete(stored.hash);
     state.members = state.members.filter((m) => m !== stored);
     state.version++;
+  }
+
+  /** A saved segment holding these members (hashes or addresses); its id follows Mailchimp's integer ids. */
+  addSavedSegment(listId: string, name: string, members: string[]): number {
+    const state = this.requireList(listId);
+    const id = 70000 + state.savedSegments.length;
+    state.savedSegments.push({ id, name, createdAt: nowMailchimpTime(), hashes: new Set() });
+    this.setSegmentMembers(listId, id, members);
+    return id;
+  }
+
+  /** Replaces a saved segment's members, as a change of conditions or of member data would. */
+  setSegmentMembers(listId: string, segmentId: number, members: string[]): void {
+    const state = this.requireList(listId);
+    const segment = state.savedSegments.find((s) => s.id === segmentId);
+    if (!segment) throw new Error(`No saved segment ${segmentId} in list ${listId}`);
+    segment.hashes = new Set(members.map((m) => (m.includes('@') ? subscriberHash(m) : m.toLowerCase())));
   }
 
   private requireList(listId: string): ListState {
