@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { SCHEDULED_SYNC_JOB, type ScheduleInfo } from '../run/schedules.ts';
+import { SCHEDULED_SYNC_JOB, SCHEDULED_VERIFY_JOB, type ScheduleInfo } from '../run/schedules.ts';
 import type { RunStore } from '../run/store.ts';
 import type { RunStatus } from '../run/types.ts';
 
@@ -39,7 +39,8 @@ export async function lastFirings(
       const jobs = (await queue.getJobs(state, start, start + PAGE - 1)) as Job[];
       for (const job of jobs) {
         const id = (job.data as { scheduleId?: unknown } | undefined)?.scheduleId;
-        if (job.name !== SCHEDULED_SYNC_JOB || typeof id !== 'string' || !scheduleIds.includes(id)) continue;
+        const scheduled = job.name === SCHEDULED_SYNC_JOB || job.name === SCHEDULED_VERIFY_JOB;
+        if (!scheduled || typeof id !== 'string' || !scheduleIds.includes(id)) continue;
         found.add(id);
         const seen = latest.get(id);
         if (!seen || (seen.finishedOn ?? 0) < (job.finishedOn ?? 0)) latest.set(id, job);
@@ -73,5 +74,6 @@ export function scheduleLine(s: ScheduleInfo, last: LastFiring | undefined): str
   const lastText = !last
     ? 'not fired yet'
     : `${last.firedAt}${last.runId ? ` run ${last.runId}` : ''}: ${last.result}${last.detail ? ` (${last.detail})` : ''}`;
-  return `${s.id}: ${s.sources.join('+')}${audiences} at "${s.cron}"${zone}, next ${s.next ?? '?'}, last ${lastText}, skipped ${s.skipped}`;
+  const what = s.kind === 'verify' ? 'verify ' : '';
+  return `${s.id}: ${what}${s.sources.join('+')}${audiences} at "${s.cron}"${zone}, next ${s.next ?? '?'}, last ${lastText}, skipped ${s.skipped}`;
 }

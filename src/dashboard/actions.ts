@@ -9,6 +9,7 @@ import {
 } from '../config/env.ts';
 import { ConfigError } from '../errors/index.ts';
 import { isFinished } from '../run/follow.ts';
+import { retryRefusal } from '../run/retryable.ts';
 import { RunBusyError, startRun } from '../run/start.ts';
 import type { RunInfo } from '../run/types.ts';
 
@@ -86,6 +87,8 @@ export async function retryFailedRun(app: App, runId: string): Promise<RunInfo> 
   if (!run) {
     throw new ActionError(404, `Run ${runId} does not exist (or its data expired after the retention time).`);
   }
+  const refusal = retryRefusal(run);
+  if (refusal) throw new ActionError(409, refusal);
   if (!isFinished(run)) {
     throw new ActionError(
       409,

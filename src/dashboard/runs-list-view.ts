@@ -1,5 +1,6 @@
 import type { SourceName } from '../config/env.ts';
 import type { RunSnapshot } from '../run/follow.ts';
+import { differenceCounts } from '../verify/run-store.ts';
 import { durationSeconds } from './run-data.ts';
 import { formatDuration, formatTime, html, page, type Html } from './html.ts';
 
@@ -39,6 +40,12 @@ function startForm(sources: SourceName[]): Html {
 
 function countsCell(s: RunSnapshot): Html {
   const c = s.counts;
+  if (s.run.kind === 'verify') {
+    const d = differenceCounts(s.breakdown);
+    const missing = d.optOutMissing + d.consentUnreadable;
+    return html`${c.read} read · ${Object.values(d).reduce((a, b) => a + b, 0)} differences ·
+      <span class="${missing > 0 ? 'error' : ''}">${missing} opt-outs missing</span>`;
+  }
   return html`${c.read} read · ${c.created + c.updated} written · ${c.unchanged} unchanged · ${c.optedOut}
     opted out · ${c.skipped} skipped ·
     <span class="${c.failed > 0 ? 'error' : ''}">${c.failed} failed</span>`;

@@ -16,6 +16,9 @@ import { sendPage, writeLine } from './respond.ts';
 import { loadRunPage } from './run-data.ts';
 import { renderRunPage } from './run-page-view.ts';
 import { renderRunsList } from './runs-list-view.ts';
+import { differenceLines } from '../verify/run-report.ts';
+import { VerifyRunStore } from '../verify/run-store.ts';
+import { loadVerifyRunPage, renderVerifyRunPage } from './verify-run-page.ts';
 
 const RUNS_LISTED = 100;
 const FILTERS: readonly ReportFilter[] = ['failed', 'skipped', 'optedOut'];
@@ -47,12 +50,17 @@ async function listPage(app: App, readOnly: boolean, error?: string): Promise<st
 
 async function streamReport(app: App, req: Request, res: Response, format: ReportFormat): Promise<void> {
   const runId = String(req.params.id);
-  if (!(await app.store.getRun(runId))) return notFound(res, runId);
-  const only = FILTERS.find((f) => f === req.query.only);
+  const run = await app.store.getRun(runId);
+  if (!run) return notFound(res, runId);
+  const only = run.kind === 'verify' ? undefined : FILTERS.find((f) => f === req.query.only);
   const name = `run-${runId}${only ? `-${only}` : ''}.${format}`;
   res.status(200).type(format === 'csv' ? 'text/csv' : 'application/json');
   res.set('Content-Disposition', `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
-  for await (const line of reportLines(app.store, runId, format, only)) {
+  const lines =
+    run.kind === 'verify'
+      ? differenceLines(new VerifyRunStore(app.store), runId, format)
+      : reportLines(app.store, runId, format, only);
+  for await (const line of lines) {
     if (res.destroyed) return;
     await writeLine(res, line);
   }
@@ -84,6 +92,10 @@ export function runsPagesRouter(app: App, readOnly: boolean): Router {
   });
 
   router.get('/runs/:id', async (req, res) => {
+    const run = await app.store.getRun(req.params.id);
+    if (run?.kind === 'verify') {
+      return sendPage(res, renderVerifyRunPage(await loadVerifyRunPage(app.store, run), { readOnly }));
+    }
     const data = await loadRunPage(app.store, req.params.id);
     if (!data) return notFound(res, req.params.id);
     sendPage(res, renderRunPage(data, { readOnly }));

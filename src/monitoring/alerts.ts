@@ -11,7 +11,20 @@ export type AlertEvent =
       message: string;
     }
   | { event: 'no_worker'; queue: string; waiting: number; seconds: number; message: string }
-  | { event: ConsentAlertEvent; message: string };
+  | { event: ConsentAlertEvent; message: string }
+  | { event: VerifyAlertEvent; runId: string; counts: VerifyAlertCounts; message: string };
+
+/**
+ * What a scheduled verify found that a person must look at: an opt-out HubSpot does not hold (or whose answer
+ * could not be read), or a marketing subscription no source consents to. Counts and the run id only: the
+ * addresses are in the run's report.
+ */
+export type VerifyAlertEvent = 'opt_out_missing' | 'subscribed_without_consent';
+export interface VerifyAlertCounts {
+  optOutMissing: number;
+  consentUnreadable: number;
+  subscribedWithoutConsent: number;
+}
 
 /**
  * Consent problems a person must look at: HubSpot reported a resubscribe (undone at once), or opt-outs have
@@ -26,6 +39,20 @@ export interface Alerter {
   noWorker(queue: string, waiting: number, seconds: number): Promise<void>;
   /** Alerts about a consent problem. Never throws. */
   consent(event: ConsentAlertEvent, message: string): Promise<void>;
+  /** Alerts when a verify run found a missing opt-out or a subscription without consent; else nothing. Never throws. */
+  verifyFound(runId: string, counts: VerifyAlertCounts): Promise<void>;
+}
+
+function verifyMessage(runId: string, c: VerifyAlertCounts): string {
+  const parts = [];
+  if (c.optOutMissing > 0) parts.push(`${c.optOutMissing} opt-out(s) HubSpot does not hold`);
+  if (c.consentUnreadable > 0) parts.push(`${c.consentUnreadable} opt-out(s) HubSpot could not prove`);
+  if (c.subscribedWithoutConsent > 0) {
+    parts.push(`${c.subscribedWithoutConsent} subscription(s) without consent in any source`);
+  }
+  const fix =
+    c.optOutMissing + c.consentUnreadable > 0 ? '; `esp-sync verify --fix` writes the opt-outs' : '';
+  return `Verify run ${runId} found ${parts.join(', ')}: see its run page or \`esp-sync report ${runId}\`${fix}.`;
 }
 
 export interface AlerterOptions {
@@ -78,6 +105,12 @@ export function createAlerter(options: AlerterOptions): Alerter {
     },
     async consent(event, message) {
       await send({ event, message }, {});
+    },
+    async verifyFound(runId, counts) {
+      const optOuts = counts.optOutMissing + counts.consentUnreadable;
+      if (optOuts === 0 && counts.subscribedWithoutConsent === 0) return;
+      const event = optOuts > 0 ? 'opt_out_missing' : 'subscribed_without_consent';
+      await send({ event, runId, counts, message: verifyMessage(runId, counts) }, { runId });
     },
   };
 }

@@ -12,6 +12,8 @@ export interface ScheduledSyncData {
 
 export interface ScheduleInfo {
   id: string;
+  /** A recurring sync, or a recurring verify (it writes nothing and alerts when an opt-out is missing). */
+  kind: 'sync' | 'verify';
   cron: string;
   timezone: string | null;
   sources: SourceName[];
@@ -21,6 +23,8 @@ export interface ScheduleInfo {
 }
 
 export const SCHEDULED_SYNC_JOB = 'scheduled-sync';
+/** Fired by a verify schedule: the worker runs a verify of these sources as a run of its own. */
+export const SCHEDULED_VERIFY_JOB = 'scheduled-verify';
 
 function validateTimezone(tz: string): void {
   try {
@@ -57,17 +61,20 @@ export class Schedules {
     audiences: string[];
     cron: string;
     timezone?: string;
+    /** A recurring verify instead of a sync. */
+    verify?: boolean;
   }): Promise<string> {
     validateCron(params.cron);
     if (params.timezone) validateTimezone(params.timezone);
-    const id = `sync-${params.sources.join('+')}${params.audiences.length ? `-${[...params.audiences].sort().join('+')}` : ''}`;
+    const kind = params.verify ? 'verify' : 'sync';
+    const id = `${kind}-${params.sources.join('+')}${params.audiences.length ? `-${[...params.audiences].sort().join('+')}` : ''}`;
     const data: ScheduledSyncData = { scheduleId: id, sources: params.sources, audiences: params.audiences };
     try {
       await this.queue.upsertJobScheduler(
         id,
         { pattern: params.cron, ...(params.timezone ? { tz: params.timezone } : {}) },
         {
-          name: SCHEDULED_SYNC_JOB,
+          name: params.verify ? SCHEDULED_VERIFY_JOB : SCHEDULED_SYNC_JOB,
           data,
           opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
         },
@@ -87,6 +94,7 @@ export class Schedules {
       const data = (s.template?.data ?? {}) as Partial<ScheduledSyncData>;
       return {
         id: s.key,
+        kind: s.name === SCHEDULED_VERIFY_JOB ? 'verify' : 'sync',
         cron: s.pattern ?? '',
         timezone: s.tz ?? null,
         sources: data.sources ?? [],

@@ -1,6 +1,7 @@
 import type { ConsentOutcome, RecordOutcome, SourceContact, SourceName } from '../core/contact.ts';
 
-export type RunKind = 'migrate' | 'sync' | 'retry';
+/** `verify` compares HubSpot with the sources: it writes nothing, takes no source lock and moves no watermark. */
+export type RunKind = 'migrate' | 'sync' | 'retry' | 'verify';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 
 /** Where a run is: reading and writing records, then subscribing, then finishing. */

@@ -16,9 +16,11 @@ import { chunked } from '../lib/chunked.ts';
 import type { Difference, DifferenceKind } from './compare.ts';
 
 /** Differences an opt-out closes: writing one is always safe, so an unreadable answer gets one too. */
-const OPT_OUT_KINDS: ReadonlySet<DifferenceKind> = new Set(['optOutMissing', 'consentUnreadable']);
+export const FIX_OPT_OUT_KINDS: readonly DifferenceKind[] = ['optOutMissing', 'consentUnreadable'];
 /** Differences a migration closes. */
-const MIGRATION_KINDS: ReadonlySet<DifferenceKind> = new Set(['missingContact', 'propertiesDiffer']);
+export const FIX_MIGRATION_KINDS: readonly DifferenceKind[] = ['missingContact', 'propertiesDiffer'];
+const OPT_OUT_KINDS: ReadonlySet<DifferenceKind> = new Set(FIX_OPT_OUT_KINDS);
+const MIGRATION_KINDS: ReadonlySet<DifferenceKind> = new Set(FIX_MIGRATION_KINDS);
 
 /** Whether --fix has anything to write for these differences. */
 export function isFixable(differences: Difference[]): boolean {

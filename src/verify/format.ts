@@ -1,4 +1,4 @@
-import type { DifferenceKind } from './compare.ts';
+import type { Difference, DifferenceKind } from './compare.ts';
 import { DIFFERENCE_KINDS, FAILING_KINDS } from './compare.ts';
 import type { FixResult } from './fix.ts';
 import type { VerifyReport } from './verify.ts';
@@ -60,10 +60,12 @@ function csvCell(text: string): string {
 
 export const VERIFY_CSV_COLUMNS = ['kind', 'email', 'detail', 'keys'] as const;
 
-/** One row per listed difference: kind (as in the JSON), email, what differs, the record keys. */
+/** One CSV row of a difference: kind (as in the JSON), email, what differs, the record keys. */
+export function differenceCsvLine(d: Difference): string {
+  return [d.kind, d.email, d.detail, d.keys.join(' ')].map(csvCell).join(',');
+}
+
+/** One row per listed difference. */
 export function verifyCsv(report: VerifyReport): string {
-  const rows = report.differences.map((d) =>
-    [d.kind, d.email, d.detail, d.keys.join(' ')].map(csvCell).join(','),
-  );
-  return `${[VERIFY_CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+  return `${[VERIFY_CSV_COLUMNS.join(','), ...report.differences.map(differenceCsvLine)].join('\n')}\n`;
 }

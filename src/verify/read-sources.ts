@@ -36,7 +36,7 @@ export interface ReadOptions {
   firstSeen: (recordKeys: string[]) => Promise<boolean[]>;
   onPage: (contacts: SourceContact[]) => Promise<void>;
   /** Records read so far, after each page. */
-  onProgress?: (read: number) => void;
+  onProgress?: (read: number) => void | Promise<void>;
   now?: Date;
 }
 
@@ -74,7 +74,7 @@ export async function readSources(readers: SourceReaders, options: ReadOptions):
     });
     counts.contacts += contacts.length;
     await options.onPage(contacts);
-    options.onProgress?.(counts.read);
+    await options.onProgress?.(counts.read);
   };
   const before = options.now ?? new Date();
 

@@ -42,7 +42,23 @@ export interface VerifyDeps {
   maxListed?: number;
   /** Progress for big audiences (the CLI prints it on stderr). */
   progress?: (message: string) => void;
+  /**
+   * Called after each source page and each chunk compared with HubSpot (a verify run records its progress
+   * here, and stops by throwing when it is cancelled).
+   */
+  heartbeat?: (state: VerifyProgress) => Promise<void>;
+  /**
+   * Each chunk's differences as they are found: those listed (within the caps) and the count found per kind.
+   * A verify run stores them in Redis.
+   */
+  onDifferences?: (listed: Difference[], found: Partial<Record<DifferenceKind, number>>) => Promise<void>;
+  /** Keep the listed differences in the report (default); false when onDifferences stores them. */
+  keepDifferences?: boolean;
 }
+
+/** Where verify is: reading the sources, or comparing the people found with HubSpot. */
+export type VerifyProgress =
+  { step: 'reading'; read: number } | { step: 'comparing'; read: number; people: number; compared: number };
 
 export interface VerifyOptions {
   sources: SourceName[];
@@ -75,7 +91,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
       policy: deps.policy,
       firstSeen: (keys) => store.firstSeen(keys),
       onPage: (contacts) => store.add(contacts),
-      onProgress: (read) => {
+      onProgress: async (read) => {
+        await deps.heartbeat?.({ step: 'reading', read });
         if (read >= nextNote) {
           deps.progress?.(`read ${read} source records`);
           nextNote = read + PROGRESS_EVERY;
@@ -84,6 +101,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     });
     const people = await store.count();
     deps.progress?.(`read ${records.read} source records (${people} people); comparing with HubSpot`);
+    const step = { step: 'comparing', read: records.read, people } as const;
+    await deps.heartbeat?.({ ...step, compared: 0 });
 
     const differences: Difference[] = [];
     const counts = Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, 0])) as Record<DifferenceKind, number>;
@@ -104,6 +123,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
         await deps.ledger.pendingOptOutsFor(emails),
         await deps.propertyOwners(emails),
       ];
+      const listed: Difference[] = [];
+      const foundKinds: Partial<Record<DifferenceKind, number>> = {};
       for (const person of chunk) {
         const found = compareOne(person, {
           contact: contacts.get(person.email),
@@ -117,12 +138,18 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
             d.detail += ` (pending in the consent ledger since ${waiting.since}; every run sends it again)`;
           }
           counts[d.kind]++;
+          foundKinds[d.kind] = (foundKinds[d.kind] ?? 0) + 1;
           if (FAILING_KINDS.has(d.kind) || counts[d.kind] <= (deps.maxListed ?? MAX_LISTED)) {
-            differences.push(d);
+            listed.push(d);
           } else unlisted[d.kind] = (unlisted[d.kind] ?? 0) + 1;
         }
       }
+      if (listed.length > 0 || Object.keys(foundKinds).length > 0) {
+        await deps.onDifferences?.(listed, foundKinds);
+      }
+      if (deps.keepDifferences !== false) differences.push(...listed);
       compared += chunk.length;
+      await deps.heartbeat?.({ ...step, compared });
       if (compared >= nextNote) {
         deps.progress?.(`compared ${compared} of ${people} people`);
         nextNote = compared + PROGRESS_EVERY;
@@ -139,7 +166,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
       people,
       counts,
       unlisted,
-      ok: differences.every((d) => !FAILING_KINDS.has(d.kind)),
+      ok: [...FAILING_KINDS].every((kind) => counts[kind] === 0),
       differences,
     };
   } finally {

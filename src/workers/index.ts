@@ -21,7 +21,8 @@ import { RefusedJobError } from './job-signature.ts';
 import { processReleaseRun, queueReleaseWhenDrained, RELEASE_RUN_JOB } from './release-run.ts';
 import { processWriteBatch } from './write-batch.ts';
 import { processScheduledSync } from './scheduled-sync.ts';
-import { SCHEDULED_SYNC_JOB } from '../run/schedules.ts';
+import { processScheduledVerify } from './scheduled-verify.ts';
+import { SCHEDULED_SYNC_JOB, SCHEDULED_VERIFY_JOB } from '../run/schedules.ts';
 
 type Handler = (ctx: WorkerContext, job: Job, token: string) => Promise<unknown>;
 
@@ -35,6 +36,7 @@ const HANDLERS: Record<string, Handler> = {
   [PENDING_OPT_OUTS_JOB]: processPendingOptOuts,
   [RELEASE_RUN_JOB]: processReleaseRun,
   [SCHEDULED_SYNC_JOB]: processScheduledSync,
+  [SCHEDULED_VERIFY_JOB]: processScheduledVerify,
 };
 
 export interface WorkerOptions {

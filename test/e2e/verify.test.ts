@@ -80,10 +80,12 @@ afterAll(() => pool.closeAll());
 
 describe('esp-sync verify against the sandbox', () => {
   let optedOut: string;
+  let migrationId: string;
 
   it('finds no difference after a real migration of both sources, and writes nothing', async () => {
     const run = await stack.run({ sources: [...SOURCES] });
     expect(run.run.status).toMatch(/^completed/);
+    migrationId = run.run.id;
     const rows = await rowsOf(stack.app.store, run.run.id);
     optedOut = [...rows.values()].find((r) => r.consent === 'optedOut' && r.source === 'mailchimp')!.email!;
 
@@ -159,7 +161,7 @@ describe('esp-sync verify against the sandbox', () => {
   }, 120_000);
 
   it('verify --fix writes the opt-out first, runs a full migration for a property changed in HubSpot, then agrees', async () => {
-    const row = [...(await rowsOf(stack.app.store, (await stack.app.store.latestRunId())!)).values()].find(
+    const row = [...(await rowsOf(stack.app.store, migrationId)).values()].find(
       (r) => r.outcome !== 'failed' && r.outcome !== 'skipped' && r.email !== optedOut,
     )!;
     await editInHubSpot(row.email!, { firstname: 'Changed in HubSpot' });

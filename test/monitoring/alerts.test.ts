@@ -132,6 +132,7 @@ describe('no-worker watch', () => {
     const calls: { queue: string; waiting: number; seconds: number }[] = [];
     const alerter: Alerter = {
       consent: () => Promise.resolve(),
+      verifyFound: () => Promise.resolve(),
       runFinished: () => Promise.resolve(),
       noWorker: (queue, waiting, seconds) => {
         calls.push({ queue, waiting, seconds });

@@ -94,6 +94,7 @@ describe('metrics in Redis (real Redis)', () => {
     const alerted: string[] = [];
     const alerter: Alerter = {
       consent: () => Promise.resolve(),
+      verifyFound: () => Promise.resolve(),
       runFinished: (run) => {
         alerted.push(run.status);
         return Promise.resolve();

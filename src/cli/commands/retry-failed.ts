@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { configFor, TIMEOUT_OPTION_HELP, waitOptions } from '../shared.ts';
-import { failureSummary, failureSummaryText } from '../../run/retryable.ts';
+import { failureSummary, failureSummaryText, retryRefusal } from '../../run/retryable.ts';
 import { startAndMaybeFollow } from './migrate.ts';
 
 export function registerRetryFailedCommand(program: Command): void {
@@ -25,6 +25,8 @@ export function registerRetryFailedCommand(program: Command): void {
             `Run ${runId} does not exist under QUEUE_PREFIX=${app.config.queuePrefix} (or its data expired after the retention time): see \`esp-sync runs\`.`,
           );
         }
+        const refusal = retryRefusal(run);
+        if (refusal) throw new ConfigError(refusal);
         const failures = await failureSummary(app.store, runId);
         process.stderr.write(`${failureSummaryText(runId, failures)}\n`);
         if (failures.retryable === 0) {

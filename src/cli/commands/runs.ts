@@ -4,11 +4,20 @@ import { loadConfig } from '../../config/env.ts';
 import { progressOf } from '../../run/follow.ts';
 import type { RunStore } from '../../run/store.ts';
 import type { RunCounts, RunInfo } from '../../run/types.ts';
+import { differenceCounts } from '../../verify/run-store.ts';
 import { parsePositiveInt } from '../shared.ts';
 
 export interface RunListEntry {
   run: RunInfo;
   counts: RunCounts;
+  /** A verify run's differences per kind. */
+  differences?: ReturnType<typeof differenceCounts>;
+}
+
+/** A verify's counts: records read, differences found, and the opt-outs HubSpot does not hold. */
+function verifyCounts(read: number, d: NonNullable<RunListEntry['differences']>): string {
+  const total = Object.values(d).reduce((a, b) => a + b, 0);
+  return `read ${read}, differences ${total} (opt-outs missing ${d.optOutMissing + d.consentUnreadable})`;
 }
 
 /** How long a run took (or has taken so far), as "1h02m", "3m20s" or "12s". */
@@ -20,7 +29,8 @@ export function formatDuration(seconds: number): string {
 }
 
 /** One line per run: id, status, kind and sources, when it started, how long it took, and its main counts. */
-export function runListLine({ run, counts }: RunListEntry, now = Date.now()): string {
+export function runListLine(entry: RunListEntry, now = Date.now()): string {
+  const { run, counts } = entry;
   const started = run.startedAt ?? run.createdAt;
   const ended = run.finishedAt ? Date.parse(run.finishedAt) : now;
   const took = run.startedAt ? formatDuration((ended - Date.parse(run.startedAt)) / 1000) : '–';
@@ -32,13 +42,22 @@ export function runListLine({ run, counts }: RunListEntry, now = Date.now()): st
     `${run.kind} ${run.sources.join('+')}`.padEnd(32),
     `started ${started}`,
     `took ${took}`,
-    `read ${counts.read}${total} (${rate}/s), failed ${counts.failed}`,
+    entry.differences
+      ? verifyCounts(counts.read, entry.differences)
+      : `read ${counts.read}${total} (${rate}/s), failed ${counts.failed}`,
   ].join('  ');
 }
 
 export async function listRunEntries(store: RunStore, limit: number): Promise<RunListEntry[]> {
   const runs = await store.listRuns(limit);
-  return Promise.all(runs.map(async (run) => ({ run, counts: (await store.counts(run.id)).counts })));
+  return Promise.all(
+    runs.map(async (run) => {
+      const { counts, breakdown } = await store.counts(run.id);
+      return run.kind === 'verify'
+        ? { run, counts, differences: differenceCounts(breakdown) }
+        : { run, counts };
+    }),
+  );
 }
 
 export function registerRunsCommand(program: Command): void {

@@ -15,18 +15,30 @@ async function withSchedules<T>(app: App, fn: (s: Schedules) => Promise<T>): Pro
   }
 }
 
+interface AddOptions {
+  source: string;
+  audience?: string[];
+  cron: string;
+  timezone?: string;
+  verify?: boolean;
+}
+
 export function registerScheduleCommand(program: Command): void {
   const schedule = program
     .command('schedule')
     .description('Recurring incremental syncs (BullMQ job schedulers)');
   schedule
     .command('add')
-    .description('Add (or replace) a recurring sync of a source')
+    .description('Add (or replace) a recurring sync of a source, or with --verify a recurring verify')
     .addOption(sourceOption())
     .option('--audience <id>', 'Mailchimp audience id (repeatable)', collect, [])
     .requiredOption('--cron <pattern>', 'cron pattern, e.g. "0 * * * *" for hourly')
     .option('--timezone <tz>', 'IANA time zone of the cron pattern, e.g. Europe/Stockholm')
-    .action(async (opts: { source: string; audience?: string[]; cron: string; timezone?: string }) => {
+    .option(
+      '--verify',
+      'a recurring verify instead of a sync: writes nothing, alerts (ALERT_WEBHOOK_URL) when an opt-out is missing',
+    )
+    .action(async (opts: AddOptions) => {
       const sources = parseSources(opts.source);
       const app = await createApp(configFor(sources));
       const id = await withSchedules(app, (s) =>
@@ -35,6 +47,7 @@ export function registerScheduleCommand(program: Command): void {
           audiences: opts.audience ?? [],
           cron: opts.cron,
           ...(opts.timezone ? { timezone: opts.timezone } : {}),
+          ...(opts.verify ? { verify: true } : {}),
         }),
       );
       process.stdout.write(`${id}\n`);

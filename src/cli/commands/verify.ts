@@ -1,13 +1,30 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { ConfigError } from '../../errors/index.ts';
-import { fixDifferences, isFixable, type FixResult } from '../../verify/fix.ts';
-import { fixText, verifyCsv, verifyText } from '../../verify/format.ts';
-import { verify } from '../../verify/verify.ts';
+import {
+  FIX_MIGRATION_KINDS,
+  FIX_OPT_OUT_KINDS,
+  fixDifferences,
+  isFixable,
+  type FixResult,
+} from '../../verify/fix.ts';
+import { fixText, verifyText } from '../../verify/format.ts';
+import { differenceLines, firstDifferences, verifyJsonLines } from '../../verify/run-report.ts';
+import { VerifyRunStore } from '../../verify/run-store.ts';
+import { startVerifyRun } from '../../verify/verify-run.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { createProgressReporter } from '../progress.ts';
 import { collect, sourcesAndConfig } from '../shared.ts';
+
+/** What the text report lists per kind (the run's report has them all). */
+const SHOWN_PER_KIND = 50;
+
+async function writeLines(lines: AsyncIterable<string>): Promise<void> {
+  for await (const line of lines) {
+    if (!process.stdout.write(`${line}\n`)) await new Promise((r) => process.stdout.once('drain', r));
+  }
+}
 
 interface VerifyCommandOptions {
   source?: string;
@@ -40,19 +57,38 @@ export function registerVerifyCommand(program: Command): void {
           progress: (message) => process.stderr.write(`verify: ${message}\n`),
           ...(reporter ? { onRunTick: (s) => reporter.tick(s) } : {}),
         });
-        let report = await verify(deps.verify, scope);
+        // Each verify is a run: its differences go to Redis as they are found, and are printed from there.
+        const runs = new VerifyRunStore(app.store);
+        const once = () =>
+          startVerifyRun({ ...deps.verify, keepDifferences: false }, runs, scope, (runId) =>
+            process.stderr.write(
+              `verify: run ${runId} (\`esp-sync report ${runId}\` lists its differences)\n`,
+            ),
+          );
+        const shown = async (runId: string) => firstDifferences(runs, runId, SHOWN_PER_KIND);
+        let { runId, report } = await once();
         let fixed: FixResult | null = null;
-        if (opts.fix && isFixable(report.differences)) {
-          if (!opts.json && !opts.csv) process.stdout.write(verifyText(report));
-          fixed = await fixDifferences(deps.fix, report.differences, scope);
-          reporter?.stop();
-          if (!opts.json && !opts.csv) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
-          report = await verify(deps.verify, scope);
+        if (opts.fix) {
+          // Every opt-out is listed (and written); one difference of each other kind tells whether to migrate.
+          const optOuts = await firstDifferences(runs, runId, Number.MAX_SAFE_INTEGER, FIX_OPT_OUT_KINDS);
+          const others = await firstDifferences(runs, runId, 1, FIX_MIGRATION_KINDS);
+          if (isFixable([...optOuts, ...others])) {
+            if (!opts.json && !opts.csv) {
+              process.stdout.write(verifyText({ ...report, differences: await shown(runId) }));
+            }
+            fixed = await fixDifferences(deps.fix, [...optOuts, ...others], scope);
+            reporter?.stop();
+            if (!opts.json && !opts.csv) process.stdout.write(`${fixText(fixed)}Verifying again.\n`);
+            ({ runId, report } = await once());
+          }
         }
-        const json = fixed ? { ...report, fix: fixed } : report;
-        process.stdout.write(
-          opts.json ? `${JSON.stringify(json)}\n` : opts.csv ? verifyCsv(report) : verifyText(report),
-        );
+        const { differences: _none, ...summary } = report;
+        if (opts.json) {
+          await writeLines(
+            verifyJsonLines({ runId, ...summary, ...(fixed ? { fix: fixed } : {}) }, runs, runId),
+          );
+        } else if (opts.csv) await writeLines(differenceLines(runs, runId, 'csv'));
+        else process.stdout.write(verifyText({ ...report, differences: await shown(runId) }));
         process.exitCode = report.ok ? ExitCode.Ok : ExitCode.FinishedWithFailures;
       } finally {
         reporter?.stop();

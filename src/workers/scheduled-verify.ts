@@ -1,0 +1,41 @@
+import type { Job } from 'bullmq';
+import { errorMessage } from '../errors/index.ts';
+import { createAlerter } from '../monitoring/alerts.ts';
+import type { ScheduledSyncData } from '../run/schedules.ts';
+import { VerifyRunStore } from '../verify/run-store.ts';
+import { runVerify } from '../verify/verify-run.ts';
+import { verifyDeps } from '../verify/wiring.ts';
+import type { WorkerContext } from './context.ts';
+
+/**
+ * Fired by a verify schedule: runs a verify of the schedule's sources here, on the worker, as a run of its own
+ * (it reads through the same shared rate limits as the workers' jobs, takes no source lock and moves no
+ * watermark), then alerts when it found a missing opt-out or a subscription without consent. The job answers
+ * the run id even when the verify failed, so `esp-sync schedule list` shows the run and why.
+ */
+export async function processScheduledVerify(
+  ctx: WorkerContext,
+  job: Job<ScheduledSyncData>,
+): Promise<{ runId: string }> {
+  const { scheduleId, sources, audiences } = job.data;
+  const runs = new VerifyRunStore(ctx.store);
+  const run = await runs.create({ sources, audiences });
+  const log = { scheduleId, runId: run.id };
+  ctx.logger.info(log, `scheduled verify ${scheduleId} started run ${run.id}`);
+  const alerter = createAlerter({ webhookUrl: ctx.config.alerts.webhookUrl, logger: ctx.logger });
+  const deps = verifyDeps(ctx, { progress: (message) => ctx.logger.info(log, `verify: ${message}`) });
+  try {
+    const report = await runVerify({ ...deps.verify, keepDifferences: false }, runs, run.id, {
+      sources,
+      audiences,
+    });
+    const { optOutMissing, consentUnreadable, subscribedWithoutConsent } = report.counts;
+    await alerter.verifyFound(run.id, { optOutMissing, consentUnreadable, subscribedWithoutConsent });
+  } catch (err) {
+    // runVerify has ended the run (failed or cancelled); a verify that could not finish proves nothing.
+    const ended = await ctx.store.getRun(run.id);
+    ctx.logger.warn({ ...log, err: errorMessage(err) }, `scheduled verify ${scheduleId} did not finish`);
+    if (ended?.status === 'failed') await alerter.runFinished(ended, (await ctx.store.counts(run.id)).counts);
+  }
+  return { runId: run.id };
+}
