@@ -145,4 +145,57 @@ export interface HubSpotReadPort {
   readConsent(emails: string[]): Promise<Map<string, HubSpotConsent>>;
   /** The id of the subscription type consent is written to (HUBSPOT_SUBSCRIPTION_ID or looked up by name). */
   subscriptionId(): Promise<string>;
+  /** Names of the definitions HubSpot has no contact property for yet (one read). */
+  missingProperties(definitions: PropertyDefinition[]): Promise<string[]>;
+}
+
+// ---------- Dry runs ----------
+
+/** HubSpot calls a real run would make, by kind: the dry run's cost preview. */
+export const PLANNED_CALL_KINDS = [
+  'setup',
+  'upsert',
+  'emailChange',
+  'optOutWrite',
+  'statusRead',
+  'subscribeWrite',
+  'list',
+] as const;
+export type PlannedCallKind = (typeof PLANNED_CALL_KINDS)[number];
+export type PlannedCalls = Partial<Record<PlannedCallKind, number>>;
+
+/** A contact the dry run would have written: the record id it has (or would get) and whether it is new. */
+export interface PlannedContact {
+  hubspotId: string;
+  created: boolean;
+}
+
+/** One record's planned contact write: create, or update with the properties that change (old → new). */
+export interface PlannedContactWrite {
+  key: RecordKey;
+  email: string;
+  hubspotId: string;
+  action: 'create' | 'update';
+  changes: { property: string; from: string | null; to: string }[];
+}
+
+export type PlannedStep =
+  | { kind: 'contacts'; writes: PlannedContactWrite[] }
+  | { kind: 'moves'; moves: { oldEmail: string; newEmail: string; hubspotId: string }[] }
+  | { kind: 'consent'; state: 'optedOut' | 'subscribed'; emails: string[] }
+  | { kind: 'list'; name: string }
+  | { kind: 'properties'; names: string[] }
+  | { kind: 'calls' };
+
+/**
+ * Where a dry run keeps what it would have written to HubSpot. Its later batches read it back, so they see
+ * the portal as the real run would have left it; reports read it as the plan.
+ */
+export interface DryRunPlan {
+  /** Contacts the run would have created or moved here; an address moved away is absent from HubSpot. */
+  contacts(emails: string[]): Promise<Map<string, PlannedContact | 'movedAway'>>;
+  /** Subscription states the run would have written. */
+  consent(emails: string[]): Promise<Map<string, 'optedOut' | 'subscribed'>>;
+  /** Records a planned step and the calls a real run would make for it. */
+  record(step: PlannedStep, calls: PlannedCalls): Promise<void>;
 }

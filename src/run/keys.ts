@@ -11,6 +11,15 @@ export function runKeys(prefix: string, runId: string) {
     /** Keys of every source record the run read: each must end with a row before the watermark moves. */
     read: `${base}:read`,
     timeline: `${base}:timeline`,
+    /** A dry run's plan: per record key, the contact write it would make (create, or update old → new). */
+    plan: `${base}:plan`,
+    /** A dry run's HubSpot calls by kind, list and property names it would create, marketing counts. */
+    planTotals: `${base}:plan:totals`,
+    planLists: `${base}:plan:lists`,
+    planProperties: `${base}:plan:properties`,
+    /** What the dry run would have made HubSpot hold, read back by its later batches: email → contact, status. */
+    planContacts: `${base}:plan:contacts`,
+    planConsent: `${base}:plan:consent`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { DryPlanStore, planText } from './dry-plan.ts';
 import type { RunStore } from './store.ts';
 import type { RecordRow } from './types.ts';
 
@@ -31,6 +32,9 @@ export function csvHeader(): string {
   return REPORT_COLUMNS.join(',');
 }
 
+/** A dry run's report has one more column: the contact write planned for the record (old → new). */
+export const PLAN_COLUMN = 'plan';
+
 export function csvLine(row: RecordRow): string {
   return REPORT_COLUMNS.map((c) => csvCell(row[c])).join(',');
 }
@@ -42,15 +46,19 @@ export async function* reportLines(
   format: ReportFormat,
   only?: ReportFilter,
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield csvHeader();
+  const plans = (await store.isDryRun(runId)) ? new DryPlanStore(store.redis, store.prefix, runId) : null;
+  if (format === 'csv') yield plans ? `${csvHeader()},${PLAN_COLUMN}` : csvHeader();
   else yield '[';
   let first = true;
   for await (const rows of store.scanRows(runId)) {
+    const planned = plans ? await plans.recordPlans(rows.map((r) => r.key)) : null;
     for (const row of rows) {
       if (!matchesFilter(row, only)) continue;
-      if (format === 'csv') yield csvLine(row);
+      const plan = planned?.get(row.key);
+      if (format === 'csv') yield planned ? `${csvLine(row)},${csvCell(planText(plan))}` : csvLine(row);
       else {
-        yield `${first ? '' : ','}${JSON.stringify(row)}`;
+        const item = planned ? { ...row, plan: plan ?? null } : row;
+        yield `${first ? '' : ','}${JSON.stringify(item)}`;
         first = false;
       }
     }

@@ -40,6 +40,7 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
       startedAt: raw.subscribeStartedAt || null,
     },
     cancelRequested: raw.cancelRequested === '1',
+    dryRun: raw.dryRun === '1',
   };
 }
 
@@ -90,6 +91,7 @@ export class RunInfoStore {
         createdAt: now,
         notices: '[]',
         retryOf: options.retryOf ?? '',
+        dryRun: options.dryRun ? '1' : '0',
         // Signs the run's write batches: a job added or edited by hand (a dashboard) is refused.
         secret: randomBytes(32).toString('base64url'),
       })
@@ -99,6 +101,10 @@ export class RunInfoStore {
       .zremrangebyscore(globalKeys(this.prefix).runs, '-inf', `(${Date.now() - this.retentionSeconds * 1000}`)
       .exec();
     return (await this.getRun(id))!;
+  }
+
+  async isDryRun(runId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys(runId).info, 'dryRun')) === '1';
   }
 
   async runSecret(runId: string): Promise<string | null> {

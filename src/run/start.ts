@@ -28,7 +28,8 @@ export async function startRun(
 ): Promise<RunInfo> {
   const id = newRunId();
   const locks = runLocks(deps.store);
-  if (options.kind !== 'retry') {
+  // A dry run writes nothing and works on its own copy of the cross-run state: it never blocks a real run.
+  if (options.kind !== 'retry' && !options.dryRun) {
     const lock = await locks.acquireAll(options.sources, id);
     if (!lock.ok) {
       throw new RunBusyError(

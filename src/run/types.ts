@@ -16,6 +16,8 @@ export interface RunOptions {
   kind: RunKind;
   /** For retry runs: the run whose dead letters are written again. */
   retryOf?: string;
+  /** Reads the sources and HubSpot and plans every write without making one (`--dry-run`). */
+  dryRun?: boolean;
 }
 
 export interface RunInfo {
@@ -40,6 +42,8 @@ export interface RunInfo {
   subscribe: { total: number; done: number; startedAt: string | null };
   /** `esp-sync cancel` asked the run to stop: it reads and subscribes no more and ends `cancelled`. */
   cancelRequested: boolean;
+  /** A dry run: HubSpot was read, never written; its rows are the plan, and no watermark moved. */
+  dryRun: boolean;
 }
 
 export const COUNT_NAMES = [

@@ -22,6 +22,13 @@ export interface WorkerContext {
   config: Config;
   redis: Redis;
   store: RunStore;
+  /**
+   * Prefix of the cross-run state (ledger, address locks, list memberships): the queue prefix, or a dry run's
+   * own copy of that state (src/workers/dry-run.ts).
+   */
+  statePrefix: string;
+  /** A dry run's context: HubSpot is read, never written. */
+  dryRun: boolean;
   /** Cross-run consent state: per-record consent, owners, fingerprints, held subscriptions, pending opt-outs. */
   ledger: ConsentLedger;
   /** Opt-out writes and read-then-subscribe of one address never interleave across processes. */
@@ -68,6 +75,8 @@ export function createWorkerContext(deps: {
     config,
     redis,
     store: deps.store,
+    statePrefix: config.queuePrefix,
+    dryRun: false,
     ledger: new ConsentLedger(redis, config.queuePrefix),
     addressLocks: new AddressLocks(redis, config.queuePrefix),
     queues: deps.queues,

@@ -5,6 +5,7 @@ import type { WorkerContext } from './context.ts';
 import { settleRetriedRun } from './retry-failed.ts';
 import { WatermarkStore } from '../run/watermarks.ts';
 import { releaseRun } from '../run/start.ts';
+import { dropDryRunState } from './dry-run.ts';
 
 /**
  * Every page of the run was read and every record ended in an outcome (failures sit in the dead letters for
@@ -44,7 +45,7 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
           ? 'completed_with_errors'
           : 'completed';
   // Watermarks and the source lock first: whoever sees the run finished may start the next one at once.
-  if (run.kind !== 'retry' && status !== 'failed' && status !== 'cancelled') {
+  if (run.kind !== 'retry' && !run.dryRun && status !== 'failed' && status !== 'cancelled') {
     await advanceWatermarks(ctx, runId);
   }
   await releaseRun(ctx.store, run);
@@ -52,6 +53,7 @@ export async function processFinalize(ctx: WorkerContext, job: Job<PhaseJobData>
   await ctx.runFinished(runId);
   await alertOnOldPendingOptOuts(ctx);
   await ctx.store.dropReadMarks(runId);
+  if (run.dryRun) await dropDryRunState(ctx, runId);
   await ctx.store.expireRun(runId, ctx.config.jobRetentionDays * 24 * 3600);
   ctx.logger.info({ runId, status, counts }, `run ${runId} ${status}`);
   return status;

@@ -20,6 +20,7 @@ import { checkJobData } from './job-schemas.ts';
 import { RefusedJobError } from './job-signature.ts';
 import { processReleaseRun, queueReleaseWhenDrained, RELEASE_RUN_JOB } from './release-run.ts';
 import { processWriteBatch } from './write-batch.ts';
+import { contextForRun } from './dry-run.ts';
 import { processScheduledSync } from './scheduled-sync.ts';
 import { processScheduledVerify } from './scheduled-verify.ts';
 import { SCHEDULED_SYNC_JOB, SCHEDULED_VERIFY_JOB } from '../run/schedules.ts';
@@ -63,10 +64,11 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
     const handler = HANDLERS[job.name];
     if (!handler) throw new UnrecoverableError(`No processor for job "${job.name}".`);
     checkJobData(job.name, job.data, job.id);
+    const runId = (job.data as { runId?: string }).runId;
+    const runCtx = await contextForRun(ctx, runId);
     try {
-      return await handler(ctx, job, token!);
+      return await handler(runCtx, job, token!);
     } catch (err) {
-      const runId = (job.data as { runId?: string }).runId;
       if (err instanceof RateLimitedError) {
         await worker().rateLimit(err.waitMs);
         if (runId) await ctx.store.tick(runId, 'rateLimited');
@@ -89,7 +91,7 @@ function processorFor(ctx: WorkerContext, worker: () => Worker): Processor {
       }
       // An answer that could not be read was already sent twice (src/http/retry.ts): more attempts won't help.
       if (err instanceof AuthError || err instanceof ConfigError || err instanceof MalformedResponseError) {
-        if (runId) await failRun(ctx, runId, err.message);
+        if (runId) await failRun(runCtx, runId, err.message);
         ctx.logger.error({ runId, job: job.name }, err.message);
         throw new UnrecoverableError(err.message);
       }

@@ -40,14 +40,18 @@ function parsed<T>(raw: string | null): T | undefined {
 
 const nameKey = (name: string) => name.toLowerCase();
 
+export function listMembershipKeys(prefix: string) {
+  const base = `${prefix}:list-memberships`;
+  return { memberships: base, contactIds: `${base}:contact-ids`, lists: `${base}:lists` };
+}
+
 export class ListMembershipState {
   private readonly redis: Redis;
   private readonly keys: { memberships: string; contactIds: string; lists: string };
 
   constructor(redis: Redis, prefix: string) {
     this.redis = redis;
-    const base = `${prefix}:list-memberships`;
-    this.keys = { memberships: base, contactIds: `${base}:contact-ids`, lists: `${base}:lists` };
+    this.keys = listMembershipKeys(prefix);
   }
 
   async registeredLists(names: string[]): Promise<Map<string, RegisteredList>> {

@@ -26,7 +26,7 @@ export async function syncListMemberships(
   if (!policy || policy.kinds.length === 0 || !port) return;
   const asking = records.filter((r) => r.lists !== undefined && upserts.get(r.key)?.ok !== false);
   if (asking.length === 0) return;
-  const state = new ListMembershipState(ctx.redis, ctx.config.queuePrefix);
+  const state = new ListMembershipState(ctx.redis, ctx.statePrefix);
 
   const ids = await contactIdsOf(state, port, asking, upserts);
   const lists = await resolveLists(
@@ -127,7 +127,7 @@ async function resolveLists(
   port: HubSpotListsPort,
   wanted: ListMembership[],
 ): Promise<Map<string, string>> {
-  const prefix = ctx.config.queuePrefix;
+  const prefix = ctx.statePrefix;
   const byName = new Map(wanted.map((l) => [l.name.toLowerCase(), l]));
   const out = new Map<string, string>();
   const open: ListMembership[] = [];
@@ -192,12 +192,12 @@ async function applyChanges(
     if (!result.listMissing || change === 'remove' || !name) continue;
     // Deleted in HubSpot since it was created: made again once, and the members added to the new one.
     const source = (await state.registeredLists([name])).get(name);
-    resolved.delete(cacheKey(ctx.config.queuePrefix, name));
+    resolved.delete(cacheKey(ctx.statePrefix, name));
     await state.forgetList(name);
     ctx.logger.warn({ list: name }, `the HubSpot list "${name}" no longer exists; creating it again`);
     const again = await ensureListSafely(ctx, port, source?.name ?? name);
     if (!again) continue;
-    resolved.set(cacheKey(ctx.config.queuePrefix, name), again);
+    resolved.set(cacheKey(ctx.statePrefix, name), again);
     if (source) await state.registerList({ ...source, listId: again });
     replaced.set(listId, again);
     total += (await port.changeMembers(again, 'add', [...contactIds])).changed;

@@ -36,6 +36,7 @@ function run(status: RunInfo['status'], extra: Partial<RunInfo> = {}): RunInfo {
     retryOf: null,
     phase: 'done',
     subscribe: { total: 0, done: 0, startedAt: null },
+    dryRun: false,
     cancelRequested: false,
     ...extra,
   };

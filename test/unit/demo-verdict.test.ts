@@ -28,6 +28,7 @@ function input(
       retryOf: null,
       phase: 'done',
       subscribe: { total: 0, done: 0, startedAt: null },
+      dryRun: false,
       cancelRequested: false,
     },
     counts: { ...emptyCounts(), read: 600, failed: failedReasons.length },

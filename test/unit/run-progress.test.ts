@@ -20,6 +20,7 @@ function snapshotOf(status: RunStatus, read: number, times: Partial<RunInfo>): R
     retryOf: null,
     phase: 'done',
     subscribe: { total: 0, done: 0, startedAt: null },
+    dryRun: false,
     cancelRequested: false,
     ...times,
   };

@@ -16,6 +16,11 @@ import {
 } from '../shared.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { summaryJson, summaryText } from '../summary.ts';
+import { dryRunSummary, dryRunText } from '../dry-run-summary.ts';
+import { DryPlanStore } from '../../run/dry-plan.ts';
+
+export const DRY_RUN_HELP =
+  'read the sources and HubSpot and report what the run would write (per record: esp-sync report RUN_ID), with its cost; writes nothing and moves no watermark';
 
 export interface RunCommandOptions {
   source: string;
@@ -24,6 +29,7 @@ export interface RunCommandOptions {
   wait?: boolean;
   timeout?: string;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /** `migrate` and `sync`: the run their options describe, started and (with --wait) followed. */
@@ -38,7 +44,9 @@ export async function runFromCommand(opts: RunCommandOptions, kind: 'migrate' | 
       // The flag keeps its short, known name.
       ignoreFingerprints: opts.full ?? false,
       kind,
-      wait,
+      // A dry run's output is its plan: it is always followed to the end.
+      wait: wait || (opts.dryRun ?? false),
+      dryRun: opts.dryRun ?? false,
       timeoutSeconds,
       json: opts.json ?? false,
     });
@@ -60,6 +68,7 @@ export async function startAndMaybeFollow(
     timeoutSeconds?: number | null;
     json: boolean;
     retryOf?: string;
+    dryRun?: boolean;
   },
 ): Promise<void> {
   const run = await startRun(app, {
@@ -68,6 +77,7 @@ export async function startAndMaybeFollow(
     ignoreFingerprints: params.ignoreFingerprints,
     kind: params.kind,
     ...(params.retryOf ? { retryOf: params.retryOf } : {}),
+    ...(params.dryRun ? { dryRun: true } : {}),
   });
   if (!params.wait) {
     process.stdout.write(
@@ -94,7 +104,13 @@ export async function startAndMaybeFollow(
     process.exitCode = stoppedBy === 'timeout' ? ExitCode.RuntimeFailure : ExitCode.Interrupted;
     return;
   }
-  process.stdout.write(params.json ? `${summaryJson(final)}\n` : `${summaryText(final)}\n`);
+  if (final.run.dryRun) {
+    const totals = await new DryPlanStore(app.redis, app.config.queuePrefix, run.id).totals();
+    const summary = dryRunSummary(final, totals, app.config.hubspot?.rateLimitPer10s ?? 100);
+    process.stdout.write(params.json ? `${JSON.stringify(summary)}\n` : `${dryRunText(summary)}\n`);
+  } else {
+    process.stdout.write(params.json ? `${summaryJson(final)}\n` : `${summaryText(final)}\n`);
+  }
   process.exitCode = exitCodeForStatus(final.run.status);
 }
 
@@ -146,6 +162,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--wait', 'follow the run to the end and print its summary')
     .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
+    .option('--dry-run', DRY_RUN_HELP)
     .action(async (opts: RunCommandOptions) => {
       await runFromCommand(opts, 'migrate');
     });

@@ -104,9 +104,12 @@ export async function readList(deps: ListsDeps, listId: string): Promise<HubSpot
 }
 
 /** The list's id: found by name, else created as a MANUAL contact list; null when the name is a DYNAMIC list. */
+/** A list's id when the API can set its members (MANUAL or SNAPSHOT), else null. */
+export const settableListId = (info: HubSpotListInfo): string | null =>
+  info.processingType === null || SETTABLE.has(info.processingType) ? info.listId : null;
+
 export async function ensureList(deps: ListsDeps, name: string): Promise<string | null> {
-  const settable = (info: HubSpotListInfo) =>
-    info.processingType === null || SETTABLE.has(info.processingType) ? info.listId : null;
+  const settable = settableListId;
   const found = await findListByName(deps, name);
   if (found) return settable(found);
   const reply = await deps.transport.request({

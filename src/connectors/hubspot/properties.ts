@@ -63,6 +63,15 @@ export async function ensureProperties(
   }
 }
 
+/** Names of the definitions HubSpot has no contact property for (one read; nothing remembered or written). */
+export async function missingProperties(
+  deps: PropertiesDeps,
+  definitions: PropertyDefinition[],
+): Promise<string[]> {
+  const existing = await listPropertyNames(deps);
+  return uniqueByName(definitions.filter((d) => !existing.has(d.name))).map((d) => d.name);
+}
+
 async function createGroup(deps: PropertiesDeps): Promise<void> {
   const reply = await deps.transport.request({
     endpoint: deps.paths.contactPropertyGroupCreate,

@@ -23,7 +23,7 @@ import { upsertContacts } from './contacts.ts';
 import { readContactsByEmail } from './contacts-read.ts';
 import { changeEmails } from './email-changes.ts';
 import { changeListMembers, ensureList, findListByName, readList } from './lists.ts';
-import { ensureProperties } from './properties.ts';
+import { ensureProperties, missingProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
 import { batchRefusals, SubscriptionTypeResolver, type PreferencesDeps } from './subscriptions.ts';
 import { DEFAULT_HUBSPOT_VERSIONS, hubspotPaths, type HubSpotApiVersions } from './versions.ts';
@@ -131,6 +131,8 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
     subscribe: async (inputs: SubscribeInput[]) =>
       subscribe(preferences, await subscriptionType.subscriptionId(), inputs),
     subscriptionId: () => subscriptionType.subscriptionId(),
+    missingProperties: (definitions: PropertyDefinition[]) =>
+      missingProperties({ transport, paths, cacheKey, groupName: config.propertyGroup }, definitions),
     readContacts: (emails: string[], properties: string[]) =>
       readContactsByEmail({ transport, paths }, emails, properties),
     get usingOptOutFallback() {
