@@ -10,7 +10,12 @@ import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { generateDataset } from '../../src/sandbox/index.ts';
 import { verify, type VerifyReport } from '../../src/verify/verify.ts';
 import { verifyDeps } from '../../src/verify/wiring.ts';
-import { runCli } from './helpers/cli.ts';
+import type { RunListEntry } from '../../src/cli/commands/runs.ts';
+import { maskAddress } from '../../src/dashboard/mask.ts';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import { runLocks } from '../../src/run/start.ts';
+import type { Difference } from '../../src/verify/compare.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
 import { MARKETING, consentOf, hubspotCalls, WRITE_ROUTES } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf } from './helpers/stack.ts';
 
@@ -158,6 +163,97 @@ describe('esp-sync verify against the sandbox', () => {
     const text = await cli([]);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(`opt-out not applied         ${optedOut}  a source record says opted out`);
+  }, 120_000);
+
+  it('is a run of kind verify: listed by `runs`, its report lists the differences, retry-failed refuses it, the run page shows it masked; it takes no source lock and moves no watermark', async () => {
+    const { redis } = stack.app;
+    const prefix = stack.config.queuePrefix;
+    const watermarks = await redis.hgetall(`${prefix}:watermarks`);
+    expect(Object.keys(watermarks).length).toBeGreaterThan(0);
+    // A run of Mailchimp still holds its source: a verify neither waits for it nor takes it over.
+    const locks = runLocks(stack.app.store);
+    expect((await locks.acquireAll(['mailchimp'], 'run-still-going')).ok).toBe(true);
+    let result: CliResult;
+    try {
+      result = await cli(['--json']);
+      expect(await redis.get(`${prefix}:run-lock:mailchimp`)).toBe('run-still-going');
+    } finally {
+      await locks.releaseAll(['mailchimp'], 'run-still-going');
+    }
+    expect(result.code).toBe(1);
+    const { runId } = JSON.parse(result.stdout) as { runId: string };
+    expect(result.stderr).toContain(`verify: run ${runId} (\`esp-sync report ${runId}\``);
+    expect(await redis.exists(`${prefix}:run-lock:constant-contact`)).toBe(0);
+    expect(await redis.hgetall(`${prefix}:watermarks`)).toEqual(watermarks);
+
+    const listed = JSON.parse((await runCli(['runs', '--json'], env)).stdout) as RunListEntry[];
+    const entry = listed.find((e) => e.run.id === runId)!;
+    expect(entry.run).toMatchObject({
+      kind: 'verify',
+      status: 'completed_with_errors',
+      sources: [...SOURCES],
+    });
+    expect(entry.differences).toEqual({
+      optOutMissing: 1,
+      consentUnreadable: 0,
+      subscribedWithoutConsent: 0,
+      missingContact: 0,
+      propertiesDiffer: 0,
+    });
+    expect((await runCli(['runs'], env)).stdout).toMatch(
+      new RegExp(
+        `^${runId}  completed_with_errors +verify mailchimp\\+constant-contact .*differences 1 \\(opt-outs missing 1\\)$`,
+        'm',
+      ),
+    );
+
+    const csv = await runCli(['report', runId], env);
+    expect(csv.code).toBe(0);
+    const [header, ...lines] = csv.stdout.trim().split('\n');
+    expect(header).toBe('kind,email,detail,keys');
+    expect(lines.map((l) => l.split(',').slice(0, 2))).toEqual([['optOutMissing', optedOut]]);
+    const json = await runCli(['report', runId, '--format', 'json'], env);
+    expect((JSON.parse(json.stdout) as Difference[]).map((d) => [d.kind, d.email])).toEqual([
+      ['optOutMissing', optedOut],
+    ]);
+    const only = await runCli(['report', runId, '--only', 'failed'], env);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('is a verify');
+
+    const retry = await runCli(['retry-failed', runId], env);
+    expect(retry.code).toBe(2);
+    expect(retry.stderr).toContain(
+      `Run ${runId} is a verify: it compared HubSpot with the sources and wrote nothing`,
+    );
+    expect(await stack.app.store.latestRunId()).toBe(runId);
+
+    const dashboard = await startDashboard({
+      app: stack.app,
+      port: 0,
+      host: '127.0.0.1',
+      auth: null,
+      readOnly: false,
+    });
+    try {
+      const page = await (await fetch(`${dashboard.url}/runs/${runId}`)).text();
+      expect(page).toContain('id="run-kind">verify<');
+      expect(page).toMatch(
+        /<tr data-kind="optOutMissing">\s*<th>opt-out not applied<\/th>\s*<td class="n">1<\/td>/,
+      );
+      expect(page).toContain(maskAddress(optedOut));
+      expect(page).not.toContain(optedOut);
+      expect(page).not.toContain('retry-failed');
+      const list = await (await fetch(`${dashboard.url}/runs`)).text();
+      expect(list).toMatch(
+        new RegExp(`data-run-id="${runId}"[\\s\\S]*?1 differences[\\s\\S]*?1 opt-outs missing`),
+      );
+      const download = await (await fetch(`${dashboard.url}/runs/${runId}/report.csv`)).text();
+      expect(download).toBe(csv.stdout);
+      const refused = await fetch(`${dashboard.url}/api/runs/${runId}/retry-failed`, { method: 'POST' });
+      expect(refused.status).toBe(409);
+    } finally {
+      await dashboard.close();
+    }
   }, 120_000);
 
   it('verify --fix writes the opt-out first, runs a full migration for a property changed in HubSpot, then agrees', async () => {
