@@ -14,6 +14,11 @@ export function summaryText(s: RunSnapshot): string {
     .filter(([k]) => k.startsWith('status:'))
     .map(([k, v]) => `${k.slice('status:'.length)} ${v}`);
   if (bySource.length > 0) lines.push(`  by source status: ${bySource.join(', ')}`);
+  const listsAdded = s.breakdown.listMembershipsAdded ?? 0;
+  const listsRemoved = s.breakdown.listMembershipsRemoved ?? 0;
+  if (listsAdded + listsRemoved > 0) {
+    lines.push(`  HubSpot list memberships: ${listsAdded} added, ${listsRemoved} removed`);
+  }
   for (const notice of s.run.notices) lines.push(`  note: ${notice}`);
   if (s.run.error) lines.push(`  error: ${s.run.error}`);
   if (s.counts.failed > 0) lines.push(`  see the failures: esp-sync report ${s.run.id} --only failed`);
@@ -32,6 +37,7 @@ export function progressLine(s: RunSnapshot): string {
 export function phaseText(s: RunSnapshot): string {
   const p = progressOf(s);
   if (s.run.phase === 'reading') return ' (reading and writing)';
+  if (s.run.phase === 'importing') return ' (importing into HubSpot)';
   if (s.run.phase === 'subscribing') {
     return ` (subscribing ${p.subscribe?.done ?? 0}/${p.subscribe?.total ?? 0})`;
   }

@@ -121,7 +121,7 @@ async function contactIdsOf(
 }
 
 /** Lowercased list name → list id, found or created once; a list HubSpot refuses is left out (and logged). */
-async function resolveLists(
+export async function resolveLists(
   ctx: WorkerContext,
   state: ListMembershipState,
   port: HubSpotListsPort,
@@ -173,7 +173,7 @@ async function ensureListSafely(
   }
 }
 
-async function applyChanges(
+export async function applyChanges(
   ctx: WorkerContext,
   state: ListMembershipState,
   port: HubSpotListsPort,

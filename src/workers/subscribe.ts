@@ -5,6 +5,7 @@ import { jobId, QUEUE_NAMES, type PhaseJobData, type SubscribeBatchData } from '
 import { HUBSPOT_BATCH_SIZE } from './batching.ts';
 import type { WorkerContext } from './context.ts';
 import { CANCELLED, settle, splitVetoed, VETOED } from './subscribe-settle.ts';
+import { syncSegmentLists } from './segment-lists.ts';
 
 /**
  * What must have been read once before any subscription is written: every Mailchimp audience of the account
@@ -39,6 +40,8 @@ export async function processSubscribePhase(
   if (job.data.step !== 'waiting') {
     const run = await ctx.store.getRun(runId);
     if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
+    // Every write batch is done, so every person written has a record id for the segments' lists.
+    await syncSegmentLists(ctx, run);
     await ctx.store.setPhase(runId, 'subscribing');
     // A cancelled run may not have read everything it planned to.
     if (run.kind !== 'retry' && !run.cancelRequested) {
