@@ -13,8 +13,11 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 // Sliding-window log: removes entries older than the window, admits if under max, else answers how long to wait.
 // The budget is the lowest of the caller's max and the shared budgets other processes learned (KEYS[2], KEYS[3]).
+// An entry is scored with its admission time plus ARGV[4] ms: a request still on its way holds its place until
+// it is answered (ANSWERED below). The wait is at most one window: an entry still held leaves no sooner than a
+// window after it is answered.
 const SLIDING_WINDOW = `${REDIS_NOW_MS}
-local key, window, max, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local key, window, max, member, hold = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 for i = 2, 3 do
   local shared = tonumber(redis.call('GET', KEYS[i]))
   if shared and shared < max then max = shared end
@@ -22,17 +25,29 @@ end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 local count = redis.call('ZCARD', key)
 if count < max then
-  redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, window)
+  redis.call('ZADD', key, now + hold, member)
+  redis.call('PEXPIRE', key, window + hold)
   return {0, count + 1}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return {math.max(1, tonumber(oldest[2]) + window - now), count}
+return {math.max(1, math.min(window, tonumber(oldest[2]) + window - now)), count}
 `;
 
-// Lowers the shared budget to factor × the current one (at least 1) for ttl ms; answers the new budget.
+// The request was answered: from now on its entry leaves the window a window after this moment (Redis's clock).
+// XX: an entry that already left (a request slower than its hold and a window) is not put back.
+const ANSWERED = `${REDIS_NOW_MS}
+local key, member, ttl = KEYS[1], ARGV[1], ARGV[2]
+if redis.call('ZADD', key, 'XX', 'CH', now, member) == 1 then redis.call('PEXPIRE', key, ttl) end
+return 0
+`;
+
+// Lowers the shared budget to factor × the current one (at least 1) for ttl ms; answers the new budget. Several
+// 429s of one burst (requests in flight together, from any process) lower it once: a budget lowered less than a
+// window ago (ARGV[4]) stays as it is.
 const LOWER_BUDGET = `
-local learned, lowered, max, factor, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local learned, lowered, max, factor, ttl, window = KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local current = tonumber(redis.call('GET', lowered))
+if current and redis.call('PTTL', lowered) > ttl - window then return current end
 for _, k in ipairs({learned, lowered}) do
   local shared = tonumber(redis.call('GET', k))
   if shared and shared < max then max = shared end
@@ -41,6 +56,13 @@ local next = math.max(1, math.floor(max * factor))
 redis.call('SET', lowered, next, 'PX', ttl)
 return next
 `;
+
+/** One admitted request; `answered()` once its answer (or failure) is in. */
+export interface Admission {
+  /** Requests in the window, this one included. */
+  used: number;
+  answered(): Promise<void>;
+}
 
 /**
  * A request-rate limit shared by every worker process through Redis: at most `max` calls per `windowMs`.
@@ -84,6 +106,7 @@ export class SharedRateLimiter {
       String(this.max),
       String(factor),
       String(ttlMs),
+      String(this.windowMs),
     );
     return Number(next);
   }
@@ -99,6 +122,26 @@ export class SharedRateLimiter {
 
   /** Resolves when one request may go, with the number of requests (this one included) in the window. */
   async acquire(): Promise<number> {
+    return this.take(randomUUID(), 0);
+  }
+
+  /**
+   * Resolves when one request may go. Its place in the window is held from now until `answered()` and a window
+   * after that (held at most `holdMs` while unanswered, for a process that dies mid-request): an API counts a
+   * request when it arrives, which may be well after we admit it, and never after it answers.
+   */
+  async admit(holdMs: number): Promise<Admission> {
+    const member = randomUUID();
+    const used = await this.take(member, holdMs);
+    return {
+      used,
+      answered: async () => {
+        await this.redis.eval(ANSWERED, 1, this.key, member, String(this.windowMs + holdMs));
+      },
+    };
+  }
+
+  private async take(member: string, holdMs: number): Promise<number> {
     for (;;) {
       const [wait, used] = (await this.redis.eval(
         SLIDING_WINDOW,
@@ -108,10 +151,11 @@ export class SharedRateLimiter {
         `${this.key}:budget:lowered`,
         String(this.windowMs),
         String(this.maxNow),
-        randomUUID(),
+        member,
+        String(holdMs),
       )) as [number, number];
       if (wait === 0) return used;
-      await this.sleep(Math.min(wait, this.windowMs));
+      await this.sleep(wait);
     }
   }
 }

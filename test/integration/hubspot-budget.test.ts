@@ -52,14 +52,14 @@ describe('HubSpot rate budget', () => {
     sandbox.hubspot.setOptions({ tier: 'starter' });
     const keyPrefix = `${prefix}-starter`;
     await sink(keyPrefix).upsertContacts(write(1));
-    expect(await budget(keyPrefix)).toBe(96);
+    expect(await budget(keyPrefix)).toBe(99);
   });
 
   it('keeps HUBSPOT_RATE_LIMIT as the upper cap', async () => {
     sandbox.hubspot.setOptions({ tier: 'enterprise' });
     const keyPrefix = `${prefix}-capped`;
     await sink(keyPrefix, 50).upsertContacts(write(2));
-    expect(await budget(keyPrefix)).toBe(48);
+    expect(await budget(keyPrefix)).toBe(49);
   });
 
   it('lowers the shared budget after a TEN_SECONDLY_ROLLING 429', async () => {
@@ -74,6 +74,17 @@ describe('HubSpot rate budget', () => {
     // The next answer's headers do not raise it again while the lowering lasts.
     await s.upsertContacts(write(5));
     expect(await budget(keyPrefix)).toBe(lowered);
+  });
+
+  it('lowers the budget once for the 429s of one burst, however many requests met them', async () => {
+    const keyPrefix = `${prefix}-burst`;
+    const s = sink(keyPrefix);
+    await s.upsertContacts(write(7));
+    const learned = await budget(keyPrefix);
+    sandbox.faults.set({ hubspot: { rateLimitBurst: 4 } });
+    const answers = await Promise.allSettled([8, 9, 10, 11].map((i) => s.upsertContacts(write(i))));
+    expect(answers.map((a) => a.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(await budget(keyPrefix)).toBe(Math.floor(learned * 0.8));
   });
 
   it('pauses a DAILY 429 until midnight in the account’s time zone, as the usage endpoint reports', async () => {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import nock from 'nock';
@@ -119,5 +121,52 @@ describe('HubSpot sink with the shared Redis limiter', () => {
     await fourth;
     expect(scope.isDone()).toBe(true);
     expect(arrivals[3]! - arrivals[0]!).toBeGreaterThanOrEqual(9_000);
+  }, 20_000);
+
+  it('counts a request in the shared window until HubSpot answers it, so a late arrival cannot overlap the next window', async () => {
+    // HubSpot counts a request when it takes it up; the first three reach it late (a loaded network or
+    // worker), the fourth at once. Its limit here: 3 per rolling 10 s, as the sink is told.
+    const counted: number[] = [];
+    let seen = 0;
+    let refused = 0;
+    const server = createServer((req, res) => {
+      const lateBy = ++seen <= 3 ? 600 : 0;
+      req.resume();
+      req.on('end', () => {
+        setTimeout(() => {
+          const now = Date.now();
+          if (counted.filter((t) => now - t < 10_000).length >= 3) {
+            refused++;
+            res.writeHead(429, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ status: 'error', policyName: 'TEN_SECONDLY_ROLLING' }));
+            return;
+          }
+          counted.push(now);
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ status: 'COMPLETE', results: [] }));
+        }, lateBy);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const sinks = [0, 1].map(() =>
+        createHubSpotSink(hubSpotConfig(baseUrl, { rateLimitPer10s: 3 }), {
+          redis,
+          keyPrefix: `${prefix}-late`,
+          timeoutMs: 5_000,
+          logger: captureLogger().logger,
+          retry: { retries: 0, maxRateLimitWaits: 0, sleep: () => Promise.resolve() },
+        }),
+      );
+      const results = await Promise.allSettled(
+        [0, 1, 2, 3].map((i) => sinks[i % 2]!.upsertContacts(contact(i))),
+      );
+      expect(refused).toBe(0);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }, 20_000);
 });

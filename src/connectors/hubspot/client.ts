@@ -32,6 +32,12 @@ export interface HubSpotLimiter {
   learn?(max: number, intervalMs: number): Promise<void>;
   /** HubSpot answered a TEN_SECONDLY_ROLLING 429: something spends the budget faster than we count. */
   lower?(): Promise<void>;
+  /**
+   * Instead of `acquire`: the request keeps its place in the window until `answered()`. HubSpot counts a
+   * request when it arrives, which may be well after we let it go (a busy worker, the network), never after
+   * it answers.
+   */
+  admit?(): Promise<{ used: number; answered(): Promise<void> }>;
 }
 
 // The SDK keeps its retry/limiter decorators in a process-wide singleton that every `new Client()` overwrites
@@ -166,12 +172,16 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
   };
 
   const attempt = async <T>(req: HubSpotRequest<T>): Promise<HubSpotReply<T>> => {
-    const usedByUs = await deps.limiter.acquire();
+    const admission = deps.limiter.admit ? await deps.limiter.admit() : undefined;
+    const usedByUs = admission ? admission.used : await deps.limiter.acquire();
+    const noteAnswered = () =>
+      bestEffort(() => admission?.answered(), 'note the answer in the shared HubSpot rate window');
     const started = performance.now();
     let answer: Awaited<ReturnType<typeof send>>;
     try {
       answer = await withTimeout(send(req), deps.timeoutMs, req.endpoint.label);
     } catch (err) {
+      await noteAnswered();
       deps.observe?.({
         api: 'hubspot',
         endpoint: req.endpoint.label,
@@ -186,6 +196,7 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
       status: answer.status,
       durationMs: elapsed(started),
     });
+    await noteAnswered();
     slowDownIfSpentElsewhere(answer.headers, usedByUs);
     await learnBudget(answer.headers);
     if (answer.status === 429) {

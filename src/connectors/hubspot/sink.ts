@@ -48,14 +48,20 @@ export interface HubSpotSinkDeps {
 export type HubSpotSink = HubSpotPort & HubSpotReadPort;
 
 /**
- * Our window and HubSpot's never line up exactly (a request is counted when we send it, and by HubSpot when it
- * arrives), so the shared limiter keeps a small headroom below the configured burst limit: a 429 costs more
- * than the few requests the headroom gives up.
+ * A request holds its place in our window from the moment we let it go until a window after HubSpot answered
+ * it, so our window covers HubSpot's whatever the delay between the two (HubSpot counts a request when it
+ * arrives). The 1% kept below the burst limit is for calls made around the limiter (`esp-sync doctor`).
  */
 export function budgetPer10s(rateLimitPer10s: number): number {
   if (rateLimitPer10s < 50) return rateLimitPer10s;
-  return rateLimitPer10s - Math.max(2, Math.ceil(rateLimitPer10s * 0.04));
+  return rateLimitPer10s - Math.max(1, Math.ceil(rateLimitPer10s * 0.01));
 }
+
+/**
+ * An unanswered request's place is held this long after it went (then a window more): HubSpot has counted it
+ * long before, and a worker that dies mid-call does not keep a place for ever.
+ */
+const UNANSWERED_HOLD_MS = HUBSPOT_WINDOW_MS;
 
 /** How long a budget HubSpot announced holds in Redis without being announced again. */
 const LEARNED_BUDGET_TTL_MS = 60 * 60_000;
@@ -79,6 +85,7 @@ function sharedHubSpotLimiter(config: HubSpotConfig, deps: HubSpotSinkDeps): Hub
   );
   return {
     acquire: () => shared.acquire(),
+    admit: () => shared.admit(UNANSWERED_HOLD_MS),
     slowDown: (factor, forMs) => shared.slowDown(factor, forMs),
     learn: async (max, intervalMs) => {
       const announced = budgetPer10s(Math.floor((max * HUBSPOT_WINDOW_MS) / intervalMs));
