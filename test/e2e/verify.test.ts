@@ -16,7 +16,7 @@ import { startDashboard } from '../../src/dashboard/server.ts';
 import { runLocks } from '../../src/run/start.ts';
 import type { Difference } from '../../src/verify/compare.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
-import { MARKETING, consentOf, hubspotCalls, WRITE_ROUTES } from './helpers/hubspot-state.ts';
+import { consentOf, hubspotCalls, resubscribeInHubSpot, WRITE_ROUTES } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -26,26 +26,6 @@ const SOURCES = ['mailchimp', 'constant-contact'] as const;
 
 const verifyHere = () => verify(verifyDeps(stack.app).verify, { sources: [...SOURCES], audiences: [] });
 const cli = (args: string[]) => runCli(['verify', ...args], env);
-
-/** What a HubSpot user can do in the portal: subscribe someone again, which takes back their opt-out (v4). */
-async function resubscribeInHubSpot(email: string): Promise<void> {
-  const response = await fetch(
-    `${stack.sandbox.url}/communication-preferences/v4/statuses/${encodeURIComponent(email)}`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.sandbox.env.HUBSPOT_ACCESS_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        subscriptionId: Number(MARKETING),
-        statusState: 'SUBSCRIBED',
-        channel: 'EMAIL',
-      }),
-    },
-  );
-  expect(response.status).toBe(200);
-}
 
 /** Changes a property of a contact directly in HubSpot. */
 async function editInHubSpot(email: string, properties: Record<string, string>): Promise<void> {
@@ -143,7 +123,7 @@ describe('esp-sync verify against the sandbox', () => {
   }, 120_000);
 
   it('reports an opt-out taken back in HubSpot under "opt-out not applied" and exits 1', async () => {
-    await resubscribeInHubSpot(optedOut);
+    await resubscribeInHubSpot(stack.sandbox, optedOut);
     expect(consentOf(stack.sandbox.hubspot.snapshot(), optedOut).optedOutOfAll).toBe(false);
 
     const report = await verifyHere();

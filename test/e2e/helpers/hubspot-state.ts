@@ -1,6 +1,6 @@
 /** Reading the sandbox portal's snapshot the way the tests compare it: per email, in plain values. */
 import type { HubSpotSnapshot } from '../../../src/sandbox/hubspot/index.ts';
-import type { CallCounts } from '../../../src/sandbox/index.ts';
+import type { CallCounts, Sandbox } from '../../../src/sandbox/index.ts';
 
 export const MARKETING = '1001';
 
@@ -64,3 +64,26 @@ export const WRITE_ROUTES = {
   // Writes only: the batch read of opt-outs is POST …/unsubscribe-all/read.
   unsubscribeAll: /^POST .*unsubscribe-all$/,
 };
+
+/**
+ * What a HubSpot user can do in the portal: subscribe someone again, which takes back their opt-out (v4), as
+ * a test's way to make HubSpot disagree with the sources.
+ */
+export async function resubscribeInHubSpot(sandbox: Sandbox, email: string): Promise<void> {
+  const response = await fetch(
+    `${sandbox.url}/communication-preferences/v4/statuses/${encodeURIComponent(email)}`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sandbox.env.HUBSPOT_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        subscriptionId: Number(MARKETING),
+        statusState: 'SUBSCRIBED',
+        channel: 'EMAIL',
+      }),
+    },
+  );
+  if (response.status !== 200) throw new Error(`The sandbox refused the resubscribe: ${response.status}`);
+}
