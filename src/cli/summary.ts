@@ -37,7 +37,6 @@ export function progressLine(s: RunSnapshot): string {
 export function phaseText(s: RunSnapshot): string {
   const p = progressOf(s);
   if (s.run.phase === 'reading') return ' (reading and writing)';
-  if (s.run.phase === 'importing') return ' (importing into HubSpot)';
   if (s.run.phase === 'subscribing') {
     return ` (subscribing ${p.subscribe?.done ?? 0}/${p.subscribe?.total ?? 0})`;
   }
