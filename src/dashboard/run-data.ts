@@ -1,6 +1,7 @@
 import type { PendingOptOutSummary } from '../core/consent.ts';
 import { ConsentLedger } from '../ledger/ledger.ts';
 import { progressOf, snapshot, type RunSnapshot } from '../run/follow.ts';
+import { DryPlanStore, type DryRunTotals } from '../run/dry-plan.ts';
 import type { RunStore } from '../run/store.ts';
 import type { RecordRow } from '../run/types.ts';
 
@@ -18,6 +19,8 @@ export interface RunPageData extends RunSnapshot {
   timeline: { minute: string; written: number; rateLimited: number }[];
   failures: RecordRow[];
   failuresTruncated: boolean;
+  /** A dry run's plan totals: the calls a real run would make, lists and properties it would create. */
+  plan: DryRunTotals | null;
 }
 
 /**
@@ -44,11 +47,12 @@ export async function loadRunPage(
 ): Promise<RunPageData | null> {
   const s = await snapshot(store, runId);
   if (!s) return null;
-  const [timeline, failed, retryable, pendingOptOuts] = await Promise.all([
+  const [timeline, failed, retryable, pendingOptOuts, plan] = await Promise.all([
     store.timeline(runId),
     failedRows(store, runId, s.counts.failed, cap),
     store.deadLetterCount(runId),
     new ConsentLedger(store.redis, store.prefix).pendingOptOutSummary(),
+    s.run.dryRun ? new DryPlanStore(store.redis, store.prefix, runId).totals() : null,
   ]);
   return {
     ...s,
@@ -58,6 +62,7 @@ export async function loadRunPage(
     timeline,
     failures: failed.failures,
     failuresTruncated: failed.truncated,
+    plan,
   };
 }
 

@@ -58,7 +58,7 @@ export function renderRunsList(runs: RunSnapshot[], options: RunsListOptions): s
         <td><a href="/runs/${encodeURIComponent(s.run.id)}">${s.run.id}</a></td>
         <td>${s.run.sources.join(', ')}</td>
         <td>
-          ${s.run.kind}${s.run.retryOf ? html` of <a href="/runs/${encodeURIComponent(s.run.retryOf)}">${s.run.retryOf}</a>` : ''}
+          ${s.run.kind}${s.run.dryRun ? ' (dry run)' : ''}${s.run.retryOf ? html` of <a href="/runs/${encodeURIComponent(s.run.retryOf)}">${s.run.retryOf}</a>` : ''}
         </td>
         <td>${formatTime(s.run.startedAt ?? s.run.createdAt)}</td>
         <td>${formatDuration(durationSeconds(s.run))}</td>

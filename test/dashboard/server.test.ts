@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { App } from '../../src/app.ts';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.ts';
+import { DryPlanStore } from '../../src/run/dry-plan.ts';
 import type { RecordRow } from '../../src/run/types.ts';
 import { parsePrometheus } from '../monitoring/prom-parse.ts';
 import { basic, testApp } from './harness.ts';
@@ -118,6 +119,30 @@ describe('dashboard server (real Redis, no workers)', () => {
     expect(page).toContain(`/runs/${runId}/report.csv`);
     expect(page).not.toContain('id="retry-failed"'); // still running
     expect(page).toMatch(/<th>\s*failed\s*<\/th>\s*<td class="n">\s*1\s*<\/td>/);
+  });
+
+  it('marks a dry run in the list and on its page, with the plan of a real run and list names escaped', async () => {
+    const dry = await app.store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+      dryRun: true,
+    });
+    const plan = new DryPlanStore(app.redis, app.config.queuePrefix, dry.id);
+    await plan.record({ kind: 'list', name: 'Mailchimp · <b>News</b>' }, { list: 2, upsert: 3 });
+    await plan.record(
+      { kind: 'consent', state: 'subscribed', emails: ['a@example.com'] },
+      { subscribeWrite: 1 },
+    );
+    const list = await (await get('/runs')).text();
+    expect(list).toMatch(new RegExp(`href="/runs/${dry.id}"[\\s\\S]*?migrate \\(dry run\\)`));
+    const page = await (await get(`/runs/${dry.id}`)).text();
+    expect(page).toContain('id="dry-run"');
+    expect(page).toMatch(/id="dry-run-plan"[\s\S]*6 HubSpot calls; 1 subscription\(s\)/);
+    expect(page).toContain('Lists to create: Mailchimp · &lt;b&gt;News&lt;/b&gt;');
+    const normal = await (await get(`/runs/${runId}`)).text();
+    expect(normal).not.toContain('id="dry-run');
   });
 
   it('answers 404 for an unknown run', async () => {

@@ -39,7 +39,7 @@ export function runListLine(entry: RunListEntry, now = Date.now()): string {
   return [
     run.id,
     run.status.padEnd(21),
-    `${run.kind} ${run.sources.join('+')}`.padEnd(32),
+    `${run.kind}${run.dryRun ? ' (dry run)' : ''} ${run.sources.join('+')}`.padEnd(32),
     `started ${started}`,
     `took ${took}`,
     entry.differences
