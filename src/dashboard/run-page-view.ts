@@ -3,6 +3,7 @@ import { maskAddress, maskText } from './mask.ts';
 import { isFinished } from '../run/follow.ts';
 import { COUNT_NAMES } from '../run/types.ts';
 import { breakdownTables } from './breakdown.ts';
+import { planSection } from './dry-run-plan-view.ts';
 import { barChart } from './chart.ts';
 import { formatDuration, formatTime, html, page, type Html } from './html.ts';
 import { durationSeconds, type RunPageData } from './run-data.ts';
@@ -203,11 +204,12 @@ export function renderRunPage(d: RunPageData, options: { readOnly: boolean }): s
     </h1>
     <p>
       ${r.kind}${r.retryOf ? html` of <a href="/runs/${encodeURIComponent(r.retryOf)}">${r.retryOf}</a>` : ''}
+      ${r.dryRun ? html`· <strong id="dry-run">dry run: nothing was written to HubSpot</strong>` : ''}
       · ${r.sources.join(', ')}${r.ignoreFingerprints ? ' · full (fingerprints ignored)' : ''} · started
       ${formatTime(r.startedAt)} · ${formatDuration(durationSeconds(r))}
     </p>
     ${r.error ? html`<p class="error">${maskEmail(r.error)}</p>` : ''}
     ${r.notices.map((n) => html`<p class="note">${maskEmail(n)}</p>`)}
-    ${actions(d, options.readOnly)}${progressSection(d)}${countsTable(d)}${charts}${failuresTable(d)}`;
+    ${actions(d, options.readOnly)}${progressSection(d)}${countsTable(d)}${planSection(d)}${charts}${failuresTable(d)}`;
   return page(`Run ${r.id}`, body, isFinished(r) ? {} : { refreshSeconds: 2 });
 }
