@@ -5,6 +5,7 @@ import type { ListsPolicy } from '../core/lists.ts';
 import { ConfigError } from '../errors/index.ts';
 import type { EncryptionKeys } from '../lib/crypto.ts';
 import { bool, encryptionKey, optionalString, optionalUrl, positiveInt, url } from './env-values.ts';
+import { IMPORTS_ENV, importsPolicyFrom, type ImportsPolicy } from './imports.ts';
 import { LISTS_ENV, listsPolicyFrom } from './lists.ts';
 
 // The domain words live in core; re-exported for the modules that read them with the config.
@@ -70,6 +71,7 @@ const schema = z.object({
       .default('LEGITIMATE_INTEREST_OTHER'),
   ),
   ...LISTS_ENV,
+  ...IMPORTS_ENV,
 
   MAILCHIMP_API_KEY: optionalString.pipe(
     z
@@ -138,6 +140,8 @@ export interface Config {
   policy: { subscribedLegalBasis: LegalBasis; implicitLegalBasis: LegalBasis | 'NOT_SET' };
   /** Source lists carried over as HubSpot lists (HUBSPOT_LISTS, HUBSPOT_LIST_NAME_*). */
   lists: ListsPolicy;
+  /** The import mode of migrations (IMPORT_*). */
+  imports: ImportsPolicy;
   hubspot: HubSpotConfig | undefined;
   mailchimp: MailchimpConfig | undefined;
   constantContact: ConstantContactConfig | undefined;
@@ -195,6 +199,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     policy: { subscribedLegalBasis: e.SUBSCRIBED_LEGAL_BASIS, implicitLegalBasis: e.IMPLICIT_LEGAL_BASIS },
     lists: listsPolicyFrom(e),
+    imports: importsPolicyFrom(e),
     hubspot: e.HUBSPOT_ACCESS_TOKEN
       ? {
           accessToken: e.HUBSPOT_ACCESS_TOKEN,

@@ -101,6 +101,51 @@ export interface HubSpotPort {
   readonly usingOptOutFallback: boolean;
   /** HubSpot's static lists (absent in ports that do not support them, e.g. test doubles). */
   readonly lists?: HubSpotListsPort;
+  /** HubSpot's CRM imports, for the import mode of a migration (absent where not supported). */
+  readonly imports?: HubSpotImportsPort;
+}
+
+/** An import's state as HubSpot names it; DEFERRED waits for one of the (at most 3) running imports. */
+export type ImportState = 'STARTED' | 'PROCESSING' | 'DONE' | 'FAILED' | 'CANCELED' | 'DEFERRED' | 'REVERTED';
+
+/** One CSV file to import: its header row holds the contact property names, one of them `email`. */
+export interface ImportStart {
+  /** Unique per file and run: the import is found again by it after a crash. */
+  name: string;
+  filePath: string;
+  fileName: string;
+  columns: string[];
+  /** Contacts become marketing contacts (marketableContactImport). */
+  marketable: boolean;
+}
+
+export interface ImportStatus {
+  id: string;
+  name: string | null;
+  state: ImportState | 'UNKNOWN';
+  /** HubSpot's counters when it reports them (rows in the file, objects written, row errors). */
+  totalRows: number | null;
+  written: number | null;
+  errors: number | null;
+}
+
+export interface ImportRowError {
+  /** The line of the file (the header is line 1); null when HubSpot does not say. */
+  lineNumber: number | null;
+  errorType: string;
+  message: string | null;
+  invalidValue: string | null;
+}
+
+/** HubSpot's CRM imports (POST /crm/v3/imports and its status and errors). */
+export interface HubSpotImportsPort {
+  /** Starts one import; sent once (never retried in-process): an unclear outcome is settled by findImport. */
+  startImport(input: ImportStart): Promise<ImportStatus>;
+  /** The import of that name, among the account's recent imports; null when there is none. */
+  findImport(name: string): Promise<ImportStatus | null>;
+  readImport(importId: string): Promise<ImportStatus>;
+  /** One page of an import's row errors; `next` is the cursor of the page after it. */
+  importErrors(importId: string, after?: string): Promise<{ errors: ImportRowError[]; next: string | null }>;
 }
 
 /** HubSpot's v3 lists, for contacts: what carries source lists over (src/workers/list-memberships.ts). */

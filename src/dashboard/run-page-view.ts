@@ -11,6 +11,7 @@ import { durationSeconds, type RunPageData } from './run-data.ts';
 const PHASES: Record<RunPageData['run']['phase'], string> = {
   queued: 'queued',
   reading: 'reading and writing',
+  importing: 'importing into HubSpot',
   subscribing: 'subscribing',
   finishing: 'finishing',
   done: 'done',

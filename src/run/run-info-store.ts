@@ -3,7 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { SourceName } from '../core/contact.ts';
 import type { MailchimpAudience, MailchimpMergeField } from '../connectors/mailchimp/wire.ts';
 import { globalKeys, runKeys } from './keys.ts';
-import type { RunInfo, RunOptions, RunPhase, RunStatus } from './types.ts';
+import type { RunInfo, RunMode, RunOptions, RunPhase, RunStatus } from './types.ts';
 
 /** What the read phase keeps per Mailchimp audience for the page jobs. */
 export interface MailchimpAudienceContext {
@@ -40,6 +40,7 @@ function parseRun(raw: Record<string, string>): RunInfo | null {
       startedAt: raw.subscribeStartedAt || null,
     },
     cancelRequested: raw.cancelRequested === '1',
+    mode: (raw.mode || 'batch') as RunMode,
     dryRun: raw.dryRun === '1',
   };
 }
@@ -91,6 +92,8 @@ export class RunInfoStore {
         createdAt: now,
         notices: '[]',
         retryOf: options.retryOf ?? '',
+        // Syncs and retries always batch: imports are for one-off migrations.
+        mode: options.kind === 'migrate' ? (options.mode ?? 'batch') : 'batch',
         dryRun: options.dryRun ? '1' : '0',
         // Signs the run's write batches: a job added or edited by hand (a dashboard) is refused.
         secret: randomBytes(32).toString('base64url'),

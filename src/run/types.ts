@@ -4,8 +4,14 @@ import type { ConsentOutcome, RecordOutcome, SourceContact, SourceName } from '.
 export type RunKind = 'migrate' | 'sync' | 'retry' | 'verify';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 
+/**
+ * How a migration writes contacts: batch upserts, or HubSpot CRM imports of CSV files (consent stays batch
+ * either way); `auto` picks imports above IMPORT_THRESHOLD records. Syncs and retries always batch.
+ */
+export type RunMode = 'batch' | 'import' | 'auto';
+
 /** Where a run is: reading and writing records, then subscribing, then finishing. */
-export type RunPhase = 'queued' | 'reading' | 'subscribing' | 'finishing' | 'done';
+export type RunPhase = 'queued' | 'reading' | 'importing' | 'subscribing' | 'finishing' | 'done';
 
 export interface RunOptions {
   sources: SourceName[];
@@ -16,6 +22,8 @@ export interface RunOptions {
   kind: RunKind;
   /** For retry runs: the run whose dead letters are written again. */
   retryOf?: string;
+  /** How contacts are written (`--mode`); default batch. */
+  mode?: RunMode;
   /** Reads the sources and HubSpot and plans every write without making one (`--dry-run`). */
   dryRun?: boolean;
 }
@@ -42,6 +50,8 @@ export interface RunInfo {
   subscribe: { total: number; done: number; startedAt: string | null };
   /** `esp-sync cancel` asked the run to stop: it reads and subscribes no more and ends `cancelled`. */
   cancelRequested: boolean;
+  /** How contacts are written; `auto` until the read phase has sized the run. */
+  mode?: RunMode;
   /** A dry run: HubSpot was read, never written; its rows are the plan, and no watermark moved. */
   dryRun: boolean;
 }

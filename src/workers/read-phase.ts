@@ -16,10 +16,13 @@ import type { WorkerContext } from './context.ts';
 import { enqueueRetryBatches } from './retry-failed.ts';
 import { firstPageData, serializeDefinitions, sourcePageJob } from './source-page.ts';
 import { enqueuePendingOptOuts } from './opt-outs.ts';
+import { resolveMode } from './import-mode.ts';
+import { runImportStep } from './import-step.ts';
 
 /**
  * The read phase of a run: makes sure HubSpot has the tool's properties, then queues the first page of every
- * source (each page queues the pages after it) and waits until every page and write batch is done.
+ * source (each page queues the pages after it) and waits until every page and write batch is done. In import
+ * mode it then imports the staged contacts (import-step.ts) before the subscribe phase may begin.
  */
 export async function processReadPhase(
   ctx: WorkerContext,
@@ -29,8 +32,10 @@ export async function processReadPhase(
   const { runId } = job.data;
   if (job.data.step !== 'waiting') {
     await ctx.store.markStarted(runId);
-    const run = await ctx.store.getRun(runId);
-    if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
+    const found = await ctx.store.getRun(runId);
+    if (!found) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
+    // Before any page is read: every write batch of the run must see the same mode.
+    const run = await resolveMode(ctx, found);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
     // Opt-outs earlier runs could not get confirmed go first, in every run (a cancelled one too).
     await enqueuePendingOptOuts(ctx, run.id, parent);
@@ -45,6 +50,9 @@ export async function processReadPhase(
     await job.updateData({ ...job.data, step: 'waiting' });
   }
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  // Import mode: every opt-out is written; the staged contacts are imported before the subscribe phase.
+  const run = await ctx.store.getRun(runId);
+  if (run?.mode === 'import') await runImportStep(ctx, run, job, token);
 }
 
 /** Pins the upper bound of this run's read window once (a retried plan reuses it). */

@@ -1,40 +1,36 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CONSENT_RANK, type SourceContact } from '../core/contact.ts';
-import type { SubscribeCandidate } from '../core/consent.ts';
 import type { ContactWriteResult } from '../core/ports.ts';
 import { AuthError, ConfigError, TransientError, errorMessage } from '../errors/index.ts';
 import type { WriteBatchData } from '../queue/queues.ts';
 import { fingerprint } from '../run/fingerprint.ts';
-import type { DeadLetter, RecordRow, RunInfo } from '../run/types.ts';
+import type { RecordRow, RunInfo } from '../run/types.ts';
 import { isLastAttempt } from './attempts.ts';
 import type { WorkerContext } from './context.ts';
-import { addressChanges, moveChangedEmails, moveReason, type MoveVerdict } from './email-moves.ts';
+import { addressChanges, moveChangedEmails } from './email-moves.ts';
+import { stageForImport } from './import-staging.ts';
 import { verifyRecords } from './job-signature.ts';
 import { syncListMemberships } from './list-memberships.ts';
-import { writeOptOuts, type OptOutResult } from './opt-outs.ts';
-import { reportRunProgress } from './run-progress.ts';
+import { writeOptOuts } from './opt-outs.ts';
+import {
+  hasProperties,
+  persistSettled,
+  recordRow as row,
+  settleWritten,
+  type WrittenRecord,
+} from './write-settle.ts';
+
+export { outcomeOf } from './write-settle.ts';
 
 export const STALE_REASON = 'not written: a newer version of this record was read after this one failed';
 /** Held back: consent is written into the person's carried opt-out instead. */
 const carriedKey = (key: string) => `carried:${key}`;
 
-function row(contact: SourceContact, patch: Partial<RecordRow> & Pick<RecordRow, 'outcome'>): RecordRow {
-  return {
-    key: contact.key,
-    source: contact.source,
-    email: contact.email,
-    sourceStatus: contact.sourceStatus,
-    consent: null,
-    reason: null,
-    ...patch,
-  };
-}
-
-const hasProperties = (r: SourceContact) => Object.keys(r.properties).length > 0;
-
 /**
  * Writes one batch to HubSpot: contact properties (batch upsert), then opt-outs. Subscriptions are not written
- * here: they are collected for the run's subscribe phase, which runs after every opt-out of the run.
+ * here: they are collected for the run's subscribe phase, which runs after every opt-out of the run. In import
+ * mode the contact properties are staged for the run's HubSpot import instead (import-step.ts), which settles
+ * those records; everything about consent happens here exactly as in batch mode.
  */
 export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchData>): Promise<void> {
   const run = await ctx.store.getRun(job.data.runId);
@@ -53,32 +49,6 @@ export async function processWriteBatch(ctx: WorkerContext, job: Job<WriteBatchD
     if (!(err instanceof TransientError) || !isLastAttempt(job)) throw err;
     await failWholeBatch(ctx, data, `HubSpot kept failing: ${errorMessage(err)}`);
   }
-}
-
-/**
- * The outcome of one changed record: its upsert result (or none when a newer record of the same email owns
- * the properties) and, for an opt-out, whether the opt-out was written. A failed opt-out fails the record.
- */
-export function outcomeOf(
-  record: SourceContact,
-  upsert: ContactWriteResult | undefined,
-  isWriter: boolean,
-  optOut: OptOutResult | undefined,
-): Pick<RecordRow, 'outcome' | 'consent' | 'reason'> {
-  let outcome: RecordRow['outcome'] = 'unchanged';
-  let reason: string | null = isWriter
-    ? null
-    : 'a more recently changed record of this email set its properties';
-  if (upsert?.ok) outcome = upsert.created ? 'created' : 'updated';
-  else if (upsert) [outcome, reason] = ['failed', upsert.reason];
-  else if (isWriter) [outcome, reason] = ['failed', 'HubSpot returned no result for this record'];
-  if (record.consent.state !== 'optOut') return { outcome, consent: null, reason };
-  if (optOut?.ok) return { outcome, consent: 'optedOut', reason };
-  return {
-    outcome: 'failed',
-    consent: null,
-    reason: `opt-out not written: ${optOut?.reason ?? 'no result from HubSpot'}`,
-  };
 }
 
 async function writeBatch(ctx: WorkerContext, run: RunInfo, data: WriteBatchData): Promise<void> {
@@ -124,8 +94,9 @@ async function writeLocked(
     writers.filter(hasProperties).map((r) => ({ email: r.email, key: r.key, changedAt: r.changedAt })),
   );
   const toUpsert = writers.filter((r) => !hasProperties(r) || owners.has(r.key));
+  const importing = run.mode === 'import';
   const upserts = new Map<string, ContactWriteResult>();
-  if (toUpsert.length > 0) {
+  if (toUpsert.length > 0 && !importing) {
     const results = await ctx
       .hubspot()
       .upsertContacts(toUpsert.map((r) => ({ key: r.key, email: r.email, properties: r.properties })));
@@ -152,8 +123,9 @@ async function writeLocked(
     runId,
     [...optOutKeys].map(([email, keys]) => ({ email, keys })),
   );
-  // Lists after the opt-outs: a list call that keeps failing must never hold an opt-out back.
-  await syncListMemberships(ctx, runId, writers, upserts);
+  // Lists after the opt-outs: a list call that keeps failing must never hold an opt-out back. An import
+  // returns no record ids, so lists are not carried in import mode (the run says so).
+  if (!importing) await syncListMemberships(ctx, runId, writers, upserts);
 
   const seen = await ctx.store.getRows(
     runId,
@@ -166,74 +138,22 @@ async function writeLocked(
       .filter((r) => stale.has(r.key))
       .map((r) => row(r, { outcome: 'unchanged', reason: STALE_REASON })),
   ];
-  const dead: DeadLetter[] = [];
-  const done: { key: string; fingerprint: string; email: string }[] = [];
-  const candidates: SubscribeCandidate[] = [];
-  let written = 0;
-
-  for (const record of changed) {
-    const move = moves.get(record.key);
-    const settled = settleRecord(record, move, upserts.get(record.key), owners, optOuts.get(record.email));
-    if (settled.outcome === 'created' || settled.outcome === 'updated') written++;
-    const recordRow = row(record, settled);
-    rows.push(recordRow);
-    if (settled.outcome === 'failed') {
-      dead.push({ row: recordRow, contact: record });
-      continue;
-    }
-    if (record.consent.state === 'subscribe' && move?.kind !== 'carryOptOut') {
-      candidates.push({
-        email: record.email,
-        keys: [record.key],
-        fingerprints: [digests.get(record.key)!],
-        legalBasis: record.consent.legalBasis,
-        explanation: record.consent.explanation,
-      });
-    } else {
-      done.push({ key: record.key, fingerprint: digests.get(record.key)!, email: record.email });
-    }
-  }
-
-  await ctx.store.recordRows(runId, rows);
-  await ctx.store.putDeadLetters(runId, dead);
-  await ctx.store.removeDeadLetters(
+  const staged = new Set(importing ? toUpsert.map((r) => r.key) : []);
+  const written: WrittenRecord[] = changed.map((record) => ({
+    record,
+    move: moves.get(record.key),
+    upsert: upserts.get(record.key),
+    isOwner: owners.has(record.key),
+    optOut: optOuts.get(record.email),
+    fingerprint: digests.get(record.key)!,
+  }));
+  await stageForImport(
+    ctx,
     runId,
-    rows.filter((r) => r.outcome !== 'failed').map((r) => r.key),
+    written.filter((w) => staged.has(w.record.key)),
+    (key) => previous.has(key),
   );
-  await ctx.store.addSubscribeCandidates(runId, candidates);
-  await ledger.setLastWrites(done);
-  if (written > 0) await ctx.store.tick(runId, 'written', written);
-  await reportRunProgress(ctx, runId);
-}
-
-/** One changed record's row, from its address change, upsert and opt-out. */
-function settleRecord(
-  record: SourceContact,
-  move: MoveVerdict | undefined,
-  upsert: ContactWriteResult | undefined,
-  owners: Set<string>,
-  optOut: OptOutResult | undefined,
-): Pick<RecordRow, 'outcome' | 'consent' | 'reason'> {
-  const why = move ? moveReason(move) : null;
-  if (move?.kind === 'blocked') {
-    const optedOut = record.consent.state === 'optOut' && optOut?.ok;
-    return { outcome: 'failed', consent: optedOut ? 'optedOut' : null, reason: why };
-  }
-  const isWriter = !hasProperties(record) || owners.has(record.key);
-  if (move?.kind === 'carryOptOut') {
-    const base = outcomeOf(
-      { ...record, consent: { state: 'optOut', reason: why ?? '' } },
-      upsert,
-      isWriter,
-      optOut,
-    );
-    return base.outcome === 'failed' ? base : { ...base, reason: why };
-  }
-  const base = outcomeOf(record, upsert, isWriter, optOut);
-  if (move?.kind === 'consentUnclear' && record.consent.state === 'subscribe' && base.outcome !== 'failed') {
-    return { outcome: 'failed', consent: null, reason: why };
-  }
-  return base;
+  await persistSettled(ctx, runId, settleWritten(written.filter((w) => !staged.has(w.record.key))), rows);
 }
 
 export const CANCELLED_WRITE = 'not written: the run was cancelled (the next run reads this record again)';

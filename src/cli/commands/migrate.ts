@@ -3,7 +3,8 @@ import { createApp, type App } from '../../app.ts';
 import type { SourceName } from '../../config/env.ts';
 import { followRun, isFinished, type RunSnapshot } from '../../run/follow.ts';
 import { startRun } from '../../run/start.ts';
-import type { RunKind } from '../../run/types.ts';
+import type { RunKind, RunMode } from '../../run/types.ts';
+import { ConfigError } from '../../errors/index.ts';
 import { createProgressReporter } from '../progress.ts';
 import {
   collect,
@@ -30,12 +31,21 @@ export interface RunCommandOptions {
   timeout?: string;
   json?: boolean;
   dryRun?: boolean;
+  mode?: string;
+}
+
+/** `--mode`: how a migration writes contacts (syncs always batch). */
+function parseMode(mode: string | undefined): RunMode | undefined {
+  if (mode === undefined) return undefined;
+  if (mode === 'batch' || mode === 'import' || mode === 'auto') return mode;
+  throw new ConfigError(`--mode must be batch, import or auto (got "${mode}").`);
 }
 
 /** `migrate` and `sync`: the run their options describe, started and (with --wait) followed. */
 export async function runFromCommand(opts: RunCommandOptions, kind: 'migrate' | 'sync'): Promise<void> {
   const sources = parseSources(opts.source);
   const { wait, timeoutSeconds } = waitOptions(opts);
+  const mode = kind === 'migrate' ? parseMode(opts.mode) : undefined;
   const app = await createApp(configFor(sources));
   try {
     await startAndMaybeFollow(app, {
@@ -49,6 +59,7 @@ export async function runFromCommand(opts: RunCommandOptions, kind: 'migrate' | 
       dryRun: opts.dryRun ?? false,
       timeoutSeconds,
       json: opts.json ?? false,
+      ...(mode ? { mode } : {}),
     });
   } finally {
     await app.close();
@@ -69,6 +80,7 @@ export async function startAndMaybeFollow(
     json: boolean;
     retryOf?: string;
     dryRun?: boolean;
+    mode?: RunMode;
   },
 ): Promise<void> {
   const run = await startRun(app, {
@@ -78,6 +90,7 @@ export async function startAndMaybeFollow(
     kind: params.kind,
     ...(params.retryOf ? { retryOf: params.retryOf } : {}),
     ...(params.dryRun ? { dryRun: true } : {}),
+    ...(params.mode ? { mode: params.mode } : {}),
   });
   if (!params.wait) {
     process.stdout.write(
@@ -163,6 +176,11 @@ export function registerMigrateCommand(program: Command): void {
     .option('--timeout <seconds>', TIMEOUT_OPTION_HELP)
     .option('--json', 'print JSON (with --wait the last line is the summary object)')
     .option('--dry-run', DRY_RUN_HELP)
+    .option(
+      '--mode <mode>',
+      'batch (batch upserts), import (HubSpot imports of CSV files; consent still batch) or auto: import from IMPORT_THRESHOLD records',
+      'auto',
+    )
     .action(async (opts: RunCommandOptions) => {
       await runFromCommand(opts, 'migrate');
     });

@@ -53,13 +53,13 @@ export function contactJson(
   };
 }
 
-interface Checked {
+export interface Checked {
   input: WriteInput;
   target: Contact | undefined;
   problem: InputProblem | null;
 }
 
-function checkInput(
+export function checkInput(
   ctx: SimContext,
   kind: BatchKind,
   idProperty: IdProperty,
@@ -139,7 +139,7 @@ function duplicateTargets(checked: Checked[]): string[] {
   return [...dupes];
 }
 
-function write(
+export function write(
   ctx: SimContext,
   kind: BatchKind,
   idProperty: IdProperty,

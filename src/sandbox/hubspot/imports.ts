@@ -1,42 +1,35 @@
 /**
  * Imports API: multipart POST /crm/v3/imports (importRequest JSON + CSV files), processed asynchronously
  * (STARTED → PROCESSING → DONE after importDelayMs), with status and row errors. Contacts only, upsert by email.
+ * At most 3 imports run at once; the others wait DEFERRED until one ends. A file over the row or size limit is
+ * refused with 429. https://developers.hubspot.com/docs/api/crm/imports
+ * https://knowledge.hubspot.com/crm-setup/import-frequently-asked-questions
  */
 import { json } from '../kit.ts';
 import type { Router, SandboxRequest, SandboxResponse } from '../kit.ts';
 import { addRoute } from './context.ts';
 import type { SimContext } from './context.ts';
-import { isRecord, isValidEmail, iso, notFound, validationError } from './http.ts';
+import { hsError, isRecord, iso, notFound, validationError } from './http.ts';
 import { parseCsv, parseMultipart } from './multipart.ts';
-import type { ImportJob, ImportRowError } from './state.ts';
-import { checkValue } from './values.ts';
-
-interface Mapping {
-  column: number;
-  propertyName: string;
-}
-
-interface ImportPlan {
-  operation: 'UPSERT' | 'CREATE' | 'UPDATE';
-  header: string[];
-  rows: string[][];
-  mappings: Mapping[];
-  emailColumn: number;
-}
-
-const ROW_ERROR_TYPES: Record<string, string> = {
-  INVALID_OPTION: 'INVALID_ENUMERATION_OPTION',
-  INVALID_NUMBER: 'COULD_NOT_PARSE_NUMBER',
-  INVALID_DATE: 'COULD_NOT_PARSE_DATE',
-  INVALID_DATETIME: 'COULD_NOT_PARSE_DATE',
-  INVALID_EMAIL: 'INVALID_EMAIL',
-};
+import { runImport, type ImportPlan, type Mapping } from './import-rows.ts';
+import type { ImportJob } from './state.ts';
 
 type Planned =
   | { ok: true; plan: ImportPlan; name: string; marketable: boolean; request: unknown }
   | { ok: false; response: SandboxResponse };
 
 const bad = (message: string): Planned => ({ ok: false, response: validationError(message) });
+// HubSpot answers a file over its limits with 429 (not a rate limit: the same file never passes).
+const tooLarge = (message: string): Planned => ({
+  ok: false,
+  response: hsError(429, 'IMPORT_FILE_TOO_LARGE', message),
+});
+
+/** HubSpot runs at most this many imports of an account at once. */
+const MAX_RUNNING = 3;
+const isRunning = (job: ImportJob) => job.state === 'STARTED' || job.state === 'PROCESSING';
+/** Plans of the imports not processed yet, by import id. */
+const plans = new WeakMap<ImportJob, ImportPlan>();
 
 function plan(ctx: SimContext, req: SandboxRequest): Planned {
   const parts = parseMultipart(req.headers['content-type'], req.rawBody);
@@ -75,8 +68,17 @@ function plan(ctx: SimContext, req: SandboxRequest): Planned {
   if (!isRecord(page) || page.hasHeader !== true || !Array.isArray(page.columnMappings)) {
     return bad('fileImportPage needs hasHeader: true and columnMappings');
   }
+  const limits = ctx.options();
+  if (upload.data.length > limits.importMaxBytes) {
+    return tooLarge(
+      `The file is ${upload.data.length} bytes; an import file may hold ${limits.importMaxBytes}`,
+    );
+  }
   const rows = parseCsv(upload.data.toString('utf8'));
   if (!rows || rows.length === 0) return bad('The CSV file is empty or has an unclosed quote');
+  if (rows.length > limits.importMaxRows) {
+    return tooLarge(`The file has ${rows.length} rows; an import file may hold ${limits.importMaxRows}`);
+  }
   const header = rows[0]!;
   const mappings: Mapping[] = [];
   for (const raw of page.columnMappings) {
@@ -112,115 +114,6 @@ function plan(ctx: SimContext, req: SandboxRequest): Planned {
   };
 }
 
-function rowError(
-  job: ImportJob,
-  at: number,
-  line: number,
-  row: string[],
-  errorType: string,
-  message: string,
-  extra: Partial<ImportRowError> = {},
-): void {
-  job.errors.push({
-    id: `${job.id}-${job.errors.length + 1}`,
-    createdAt: at,
-    errorType,
-    errorMessage: message,
-    lineNumber: line,
-    rowData: row,
-    ...extra,
-  });
-}
-
-/** Writes one row; returns 'created', 'updated' or null after recording the row's error. */
-function importRow(
-  ctx: SimContext,
-  job: ImportJob,
-  p: ImportPlan,
-  row: string[],
-  line: number,
-): 'created' | 'updated' | null {
-  const at = ctx.now();
-  if (row.length !== p.header.length) {
-    rowError(
-      job,
-      at,
-      line,
-      row,
-      'INCORRECT_NUMBER_OF_COLUMNS',
-      `Expected ${p.header.length} columns, found ${row.length}`,
-    );
-    return null;
-  }
-  const email = (row[p.emailColumn] ?? '').trim().toLowerCase();
-  if (!isValidEmail(email)) {
-    rowError(job, at, line, row, 'INVALID_EMAIL', `${email} is not a valid email`, {
-      invalidValue: email,
-      knownColumnNumber: p.emailColumn + 1,
-    });
-    return null;
-  }
-  const properties: Record<string, string> = {};
-  for (const m of p.mappings) {
-    const value = (row[m.column] ?? '').trim();
-    if (value === '' || m.propertyName === 'email') continue;
-    const problem = checkValue(ctx.state.properties.get(m.propertyName)!, value);
-    if (problem) {
-      const type = ROW_ERROR_TYPES[problem.error] ?? 'FAILED_VALIDATION';
-      rowError(job, at, line, row, type, problem.message, {
-        invalidValue: value,
-        knownColumnNumber: m.column + 1,
-      });
-      return null;
-    }
-    properties[m.propertyName] = value;
-  }
-  const existing = ctx.state.contactByEmail(email);
-  if (existing && p.operation === 'CREATE') {
-    rowError(job, at, line, row, 'CREATE_ONLY_IMPORT', `A contact with email ${email} already exists`);
-    return null;
-  }
-  if (!existing && p.operation === 'UPDATE') {
-    rowError(job, at, line, row, 'UPDATE_ONLY_IMPORT', `No contact with email ${email}`);
-    return null;
-  }
-  if (existing) {
-    ctx.state.updateContact(existing, properties);
-    if (job.marketable) ctx.state.setSystemProperty(existing, 'hs_marketable_status', 'true');
-    return 'updated';
-  }
-  ctx.state.createContact({ ...properties, email, hs_marketable_status: job.marketable ? 'true' : 'false' });
-  return 'created';
-}
-
-function runImport(ctx: SimContext, job: ImportJob, p: ImportPlan): void {
-  const seenRows = new Set<string>();
-  const counters = {
-    TOTAL_ROWS: p.rows.length,
-    CREATED_OBJECTS: 0,
-    UPDATED_OBJECTS: 0,
-    UNIQUE_OBJECTS_WRITTEN: 0,
-    ERRORS: 0,
-  };
-  for (const [i, row] of p.rows.entries()) {
-    const line = i + 2;
-    const key = JSON.stringify(row);
-    if (seenRows.has(key)) {
-      rowError(job, ctx.now(), line, row, 'DUPLICATE_ROW_CONTENT', 'This row is identical to an earlier row');
-      continue;
-    }
-    seenRows.add(key);
-    const outcome = importRow(ctx, job, p, row, line);
-    if (outcome === 'created') counters.CREATED_OBJECTS++;
-    if (outcome === 'updated') counters.UPDATED_OBJECTS++;
-  }
-  counters.UNIQUE_OBJECTS_WRITTEN = counters.CREATED_OBJECTS + counters.UPDATED_OBJECTS;
-  counters.ERRORS = job.errors.length;
-  job.counters = counters;
-  job.state = 'DONE';
-  job.updatedAt = ctx.now();
-}
-
 function later(ctx: SimContext, ms: number, fn: () => void): void {
   const timer = setTimeout(() => {
     ctx.timers.delete(timer);
@@ -228,6 +121,24 @@ function later(ctx: SimContext, ms: number, fn: () => void): void {
   }, ms);
   timer.unref();
   ctx.timers.add(timer);
+}
+
+/** STARTED, PROCESSING after half the delay, DONE after the rest; then the oldest deferred import starts. */
+function process(ctx: SimContext, job: ImportJob): void {
+  const half = Math.max(0, Math.floor(ctx.options().importDelayMs / 2));
+  job.state = 'STARTED';
+  job.updatedAt = ctx.now();
+  later(ctx, half, () => {
+    job.state = 'PROCESSING';
+    job.updatedAt = ctx.now();
+    later(ctx, half, () => {
+      const plan = plans.get(job);
+      plans.delete(job);
+      if (plan) runImport(ctx, job, plan);
+      const next = [...ctx.state.imports.values()].find((j) => j.state === 'DEFERRED');
+      if (next) process(ctx, next);
+    });
+  });
 }
 
 function importJson(job: ImportJob): Record<string, unknown> {
@@ -260,13 +171,11 @@ function handleCreate(ctx: SimContext, req: SandboxRequest): SandboxResponse {
     counters: {},
     errors: [],
   };
+  const running = [...ctx.state.imports.values()].filter(isRunning).length;
   ctx.state.imports.set(job.id, job);
-  const half = Math.max(0, Math.floor(ctx.options().importDelayMs / 2));
-  later(ctx, half, () => {
-    job.state = 'PROCESSING';
-    job.updatedAt = ctx.now();
-    later(ctx, half, () => runImport(ctx, job, planned.plan));
-  });
+  plans.set(job, planned.plan);
+  if (running >= MAX_RUNNING) job.state = 'DEFERRED';
+  else process(ctx, job);
   return json(200, importJson(job));
 }
 

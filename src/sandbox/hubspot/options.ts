@@ -41,6 +41,9 @@ export interface HubSpotSimOptions {
   statusBatchMaxInputs?: number;
   /** How long an import stays STARTED/PROCESSING before it is DONE, default 200 ms. */
   importDelayMs?: number;
+  /** Rows (header included) and bytes one import file may hold; HubSpot's are 1,048,576 and 512 MB. */
+  importMaxRows?: number;
+  importMaxBytes?: number;
   /** Clock for timestamps and rate-limit windows (tests move time forward without waiting). */
   clock?: () => number;
 }
@@ -88,5 +91,7 @@ export function resolveOptions(options: HubSpotSimOptions): ResolvedOptions {
     requireLegalBasis: options.requireLegalBasis ?? false,
     statusBatchMaxInputs: options.statusBatchMaxInputs ?? 100,
     importDelayMs: options.importDelayMs ?? 200,
+    importMaxRows: options.importMaxRows ?? 1_048_576,
+    importMaxBytes: options.importMaxBytes ?? 512 * 1024 * 1024,
   };
 }

@@ -41,6 +41,7 @@ export interface HubSpotSnapshot {
     id: string;
     name: string;
     state: string;
+    createdAt: string;
     marketableContactImport: boolean;
     counters: Record<string, number>;
     errors: { errorType: string; lineNumber: number; invalidValue?: string }[];
@@ -108,6 +109,7 @@ export function snapshotOf(ctx: SimContext): HubSpotSnapshot {
       id: j.id,
       name: j.name,
       state: j.state,
+      createdAt: iso(j.createdAt),
       marketableContactImport: j.marketable,
       counters: { ...j.counters },
       errors: j.errors.map((e) => ({

@@ -66,7 +66,7 @@ export interface HubSpotList {
   members: Map<string, number>;
 }
 
-export type ImportState = 'STARTED' | 'PROCESSING' | 'DONE' | 'FAILED';
+export type ImportState = 'STARTED' | 'PROCESSING' | 'DONE' | 'FAILED' | 'DEFERRED';
 
 export interface ImportRowError {
   id: string;

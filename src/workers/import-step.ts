@@ -1,0 +1,168 @@
+/**
+ * The import step of an import-mode run, at the end of its read phase: every write batch (and so every opt-out)
+ * is done, the subscribe phase has not begun. It writes the staged contacts to CSV files, starts HubSpot
+ * imports (at most 3 at a time: HubSpot defers the rest), polls them to the end, and settles each record by
+ * its import row: written, or failed with HubSpot's row error (a dead letter retry-failed writes again).
+ * https://developers.hubspot.com/docs/api/crm/imports
+ *
+ * Between polls the job waits delayed (no worker slot held). Each import id is recorded before the first poll,
+ * and a file is marked `starting` before its import is started, so a worker that dies at any point resumes by
+ * polling the import already started (found by its unique name when the id was not recorded yet), never by
+ * starting a second one.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { ContactWriteResult, HubSpotImportsPort, ImportStatus } from '../core/ports.ts';
+import { ConfigError } from '../errors/index.ts';
+import type { RunInfo } from '../run/types.ts';
+import type { WorkerContext } from './context.ts';
+import { ImportFiles, type ImportFile } from './import-files.ts';
+import { persistSettled, settleWritten, type WrittenRecord } from './write-settle.ts';
+
+/** HubSpot runs at most 3 imports at once per account and defers the others. */
+export const MAX_RUNNING_IMPORTS = 3;
+const ENDED = new Set(['DONE', 'FAILED', 'CANCELED', 'REVERTED']);
+
+/**
+ * Runs the step once: returns when every import has ended and every record is settled, or throws BullMQ's
+ * DelayedError after moving the job to poll again later.
+ */
+export async function runImportStep(
+  ctx: WorkerContext,
+  run: RunInfo,
+  job: Job,
+  token: string,
+): Promise<void> {
+  const port = ctx.hubspot().imports;
+  if (!port) {
+    throw new ConfigError('This HubSpot connection cannot start imports: migrate with --mode batch.');
+  }
+  const store = new ImportFiles(ctx, run.id);
+  let files = await store.list();
+  if (!files) {
+    await ctx.store.setPhase(run.id, 'importing');
+    files = await store.writeAll(run);
+  }
+  let running = files.filter((f) => f.importId && !ENDED.has(f.state)).length;
+  for (const file of files.filter((f) => !f.importId)) {
+    if (running >= MAX_RUNNING_IMPORTS) break;
+    await start(port, store, file);
+    running++;
+  }
+  for (const file of files.filter((f) => f.importId && !f.settled)) {
+    if (!ENDED.has(file.state)) track(file, await port.readImport(file.importId!));
+    if (ENDED.has(file.state)) {
+      await settleFile(ctx, port, store, run.id, file);
+      file.settled = true;
+    }
+    await store.save(file);
+  }
+  if (!files.every((f) => f.settled)) {
+    await job.moveToDelayed(Date.now() + ctx.config.imports.pollMs, token);
+    throw new DelayedError();
+  }
+  await store.cleanUp(files);
+  if (files.length > 0) await ctx.store.addNotice(run.id, importsNotice(files));
+}
+
+function track(file: ImportFile, status: ImportStatus): void {
+  file.state = status.state;
+  file.written = status.written ?? file.written;
+  file.errors = status.errors ?? file.errors;
+}
+
+async function start(port: HubSpotImportsPort, store: ImportFiles, file: ImportFile): Promise<void> {
+  // Started before a crash whose answer (the id) was never recorded: that import is the file's import.
+  const earlier = file.starting ? await port.findImport(file.name) : null;
+  let status = earlier;
+  if (!status) {
+    await store.ensureOnDisk(file);
+    file.starting = true;
+    await store.save(file);
+    status = await port.startImport({
+      name: file.name,
+      filePath: store.path(file),
+      fileName: file.fileName,
+      columns: file.columns,
+      marketable: file.marketable,
+    });
+  }
+  file.importId = status.id;
+  track(file, status);
+  await store.save(file);
+}
+
+/** Line number → why HubSpot did not import that row, over every page of the import's errors. */
+async function rowErrors(
+  port: HubSpotImportsPort,
+  importId: string,
+): Promise<{ byLine: Map<number, string>; unplaced: number }> {
+  const byLine = new Map<number, string>();
+  let unplaced = 0;
+  let after: string | undefined;
+  do {
+    const page = await port.importErrors(importId, after);
+    for (const e of page.errors) {
+      if (e.lineNumber === null) {
+        unplaced++;
+        continue;
+      }
+      const value = e.invalidValue ? ` "${e.invalidValue}"` : '';
+      const detail = e.message ? `: ${e.message}` : '';
+      byLine.set(
+        e.lineNumber,
+        `HubSpot import ${importId} refused the row (${e.errorType}${value})${detail}`,
+      );
+    }
+    after = page.next ?? undefined;
+  } while (after);
+  return { byLine, unplaced };
+}
+
+/** Settles every record of a file that has ended, from its import's row errors (or its failure as a whole). */
+async function settleFile(
+  ctx: WorkerContext,
+  port: HubSpotImportsPort,
+  store: ImportFiles,
+  runId: string,
+  file: ImportFile,
+): Promise<void> {
+  const importId = file.importId!;
+  const whole =
+    file.state === 'DONE'
+      ? null
+      : `HubSpot import ${importId} ended ${file.state}: the row was not written (esp-sync retry-failed writes it again)`;
+  const { byLine, unplaced } = whole
+    ? { byLine: new Map<number, string>(), unplaced: 0 }
+    : await rowErrors(port, importId);
+  if (unplaced > 0) {
+    await ctx.store.addNotice(
+      runId,
+      `HubSpot import ${importId} reported ${unplaced} row error(s) without a line number: those rows count as written; run esp-sync verify to check.`,
+    );
+  }
+  for await (const chunk of store.lines(file)) {
+    const written: WrittenRecord[] = [];
+    for (const { line, staged } of chunk) {
+      const reason = whole ?? byLine.get(line) ?? null;
+      for (const s of staged) {
+        const { key, email } = s.record;
+        const upsert: ContactWriteResult = reason
+          ? { key, email, ok: false, reason }
+          : { key, email, ok: true, hubspotId: '', created: !s.known };
+        written.push({ ...s, move: s.move, optOut: s.optOut, upsert });
+      }
+    }
+    await persistSettled(ctx, runId, settleWritten(written));
+  }
+}
+
+function importsNotice(files: ImportFile[]): string {
+  const rows = files.reduce((n, f) => n + f.rows, 0);
+  const errors = files.reduce((n, f) => n + (f.errors ?? 0), 0);
+  const marketing = files.filter((f) => f.marketable).reduce((n, f) => n + f.rows, 0);
+  const ids = files.map((f) => `${f.importId} ${f.state}`).join(', ');
+  return (
+    `Contacts written through ${files.length} HubSpot import(s) (${ids}): ${rows} row(s), ${marketing} as ` +
+    `marketing contacts, ${errors} row error(s) (failed records: esp-sync retry-failed writes them again).`
+  );
+}

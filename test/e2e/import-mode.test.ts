@@ -1,0 +1,173 @@
+/**
+ * Import mode (`esp-sync migrate --mode import`): the same seed migrated with batch upserts and with HubSpot
+ * imports ends in the same HubSpot, record by record, with far fewer HubSpot calls; opt-outs are written
+ * before any import starts and no import undoes them; a row HubSpot's import refuses ends as a failed,
+ * retryable record; a worker killed while an import runs is replaced by one that polls that import instead of
+ * starting a second.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import type { RecordRow } from '../../src/run/types.ts';
+import type { CallCounts } from '../../src/sandbox/index.ts';
+import { expectedState } from '../helpers/expected-state.ts';
+import { plantedDataset } from './helpers/datasets.ts';
+import {
+  MARKETING,
+  consentByEmail,
+  contactsByEmail,
+  hubspotCalls,
+  propertiesByEmail,
+  WRITE_ROUTES,
+} from './helpers/hubspot-state.ts';
+import { StackPool, rowsOf } from './helpers/stack.ts';
+import type { WorkerProcess } from './helpers/worker-process.ts';
+
+const OPTIONS = {
+  seed: 71,
+  mailchimp: { audiences: 2, membersPerAudience: 300 },
+  constantContact: { contacts: 300 },
+  overlap: 0.5,
+  hubspotPreexisting: { contacts: 30, optedOutShare: 0.3 },
+};
+
+const dirs: string[] = [];
+const importDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'esp-import-test-'));
+  dirs.push(dir);
+  return dir;
+};
+const pool = new StackPool();
+const processes: WorkerProcess[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
+  await pool.closeAll();
+});
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const IMPORT_ENV = { IMPORT_POLL_MS: '100', CONSTANT_CONTACT_RATE_LIMIT: '100' };
+const totalCalls = (c: CallCounts) => c.hubspot.calls;
+
+async function migrate(mode: 'batch' | 'import', env: Record<string, string> = {}) {
+  const { dataset, planted } = plantedDataset(OPTIONS);
+  const stack = await pool.open({
+    sandbox: { seed: OPTIONS.seed, limits: false, dataset },
+    env: { ...IMPORT_ENV, IMPORT_DIR: importDir(), ...env },
+  });
+  const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], mode });
+  const rows = await rowsOf(stack.app.store, done.run.id);
+  const snapshot = stack.sandbox.hubspot.snapshot();
+  const calls = stack.sandbox.callCounts();
+  await pool.closeStack(stack);
+  return { dataset, planted, done, rows, snapshot, calls };
+}
+
+/** What a report row says about a record, without the created/updated split an import cannot tell apart. */
+const gist = (r: RecordRow) => ({
+  outcome: r.outcome === 'created' || r.outcome === 'updated' ? 'written' : r.outcome,
+  consent: r.consent,
+  failed: r.outcome === 'failed',
+});
+
+describe('import mode', () => {
+  it('reaches the batch mode’s HubSpot record by record, with far fewer calls, opt-outs first', async () => {
+    const batch = await migrate('batch');
+    const imported = await migrate('import');
+    const want = expectedState(imported.dataset);
+
+    expect(imported.done.run.mode).toBe('import');
+    expect(imported.done.run.status).toBe(batch.done.run.status);
+    // Every record ends the same way (written, unchanged, skipped or failed; the same consent).
+    expect([...imported.rows.keys()].sort()).toEqual([...batch.rows.keys()].sort());
+    const differ = [...batch.rows].filter(([key, r]) => {
+      const other = imported.rows.get(key)!;
+      return JSON.stringify(gist(r)) !== JSON.stringify(gist(other));
+    });
+    expect(differ.map(([key, r]) => [key, gist(r), gist(imported.rows.get(key)!)])).toEqual([]);
+    const { created, updated, ...counts } = imported.done.counts;
+    const { created: c0, updated: u0, ...batchCounts } = batch.done.counts;
+    expect(counts).toEqual(batchCounts);
+    expect(created + updated).toBe(c0 + u0);
+
+    // The same HubSpot: contacts once each, consent per email, properties (those HubSpot sets aside).
+    const got = imported.snapshot;
+    expect([...contactsByEmail(got).keys()].sort()).toEqual(
+      [...contactsByEmail(batch.snapshot).keys()].sort(),
+    );
+    expect([...contactsByEmail(got).values()].filter((l) => l.length > 1)).toEqual([]);
+    expect(Object.fromEntries(consentByEmail(got))).toEqual(
+      Object.fromEntries(consentByEmail(batch.snapshot)),
+    );
+    expect(Object.fromEntries(propertiesByEmail(got))).toEqual(
+      Object.fromEntries(propertiesByEmail(batch.snapshot)),
+    );
+    for (const email of want.optedOut) {
+      expect([email, got.statuses[email]?.optedOutOfAll]).toEqual([email, true]);
+    }
+    expect(got.history.resubscribeAttempts).toEqual([]);
+
+    // Imports, not upserts: a handful of calls instead of one per 100 contacts.
+    expect(hubspotCalls(imported.calls, WRITE_ROUTES.upsert)).toBe(0);
+    expect(hubspotCalls(imported.calls, /^POST \/crm\/v3\/imports$/)).toBe(got.imports.length);
+    expect(got.imports.length).toBeGreaterThanOrEqual(1);
+    expect(got.imports.every((i) => i.state === 'DONE')).toBe(true);
+    // (Polls cost calls per second an import runs, not per contact: the gap widens with the audience.)
+    const upserts = hubspotCalls(batch.calls, WRITE_ROUTES.upsert);
+    const importCalls = hubspotCalls(imported.calls, /^(POST|GET) \/crm\/v3\/imports/);
+    expect(upserts).toBeGreaterThan(10);
+    expect(hubspotCalls(imported.calls, /^POST \/crm\/v3\/imports$/)).toBeLessThanOrEqual(upserts / 5);
+    expect(importCalls).toBeLessThan(upserts);
+    expect(totalCalls(imported.calls)).toBe(totalCalls(batch.calls) - upserts + importCalls);
+
+    // Everyone the run subscribed became a marketing contact through the marketable import; nobody whose
+    // consent is not "subscribe" did (those HubSpot already held opted out stay opted out, and are marketing).
+    const marketing = new Set(
+      got.contacts.filter((c) => c.properties.hs_marketable_status === 'true').map((c) => c.email!),
+    );
+    expect(marketing.size).toBeGreaterThan(0);
+    for (const email of want.subscribed.keys()) {
+      expect([email, got.statuses[email]?.subscriptions[MARKETING]?.status, marketing.has(email)]).toEqual([
+        email,
+        'SUBSCRIBED',
+        true,
+      ]);
+    }
+    const mayBe = new Set([...want.subscribed.keys(), ...want.keptOptedOut]);
+    expect([...marketing].filter((email) => !mayBe.has(email))).toEqual([]);
+    expect(batch.snapshot.contacts.some((c) => c.properties.hs_marketable_status === 'true')).toBe(false);
+
+    // Every opt-out of the run was written before the first import started, and none was undone after.
+    const firstImport = got.imports.map((i) => i.createdAt).sort()[0]!;
+    const optOuts = got.history.statusChanges.filter((c) => c.scope === 'ALL' && c.to === 'OPTED_OUT');
+    expect(optOuts.length).toBeGreaterThan(20);
+    expect(optOuts.filter((c) => c.at > firstImport)).toEqual([]);
+    expect(got.history.statusChanges.filter((c) => c.to === 'NOT_OPTED_OUT')).toEqual([]);
+  }, 90_000);
+
+  it('a row the import refuses ends as a failed record with the reason, kept for retry-failed', async () => {
+    const { dataset, planted } = plantedDataset(OPTIONS);
+    const stack = await pool.open({
+      sandbox: { seed: OPTIONS.seed, limits: false, dataset },
+      env: { ...IMPORT_ENV, IMPORT_DIR: importDir() },
+    });
+    const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], mode: 'import' });
+    const rows = await rowsOf(stack.app.store, done.run.id);
+    // Passes our email check; HubSpot's import refuses the address (INVALID_EMAIL at its line).
+    const email = planted.hubspotRefused.email_address.toLowerCase();
+    const refused = [...rows.values()].filter((r) => r.email === email);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ outcome: 'failed' });
+    expect(refused[0]!.reason).toMatch(/^HubSpot import \d+ refused the row \(INVALID_EMAIL "[^"]+"\)/);
+    const kept = await stack.app.store.deadLetterKeys(done.run.id, [refused[0]!.key]);
+    expect([...kept]).toEqual([refused[0]!.key]);
+    const imports = stack.sandbox.hubspot.snapshot().imports;
+    expect(imports.flatMap((i) => i.errors.map((e) => e.errorType))).toEqual(['INVALID_EMAIL']);
+    expect(done.run.notices.join(' ')).toMatch(/HubSpot import\(s\).*1 row error/);
+  }, 60_000);
+});
