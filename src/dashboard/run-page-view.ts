@@ -160,7 +160,8 @@ function actions(d: RunPageData, readOnly: boolean): Html {
   const downloads = html`<a href="/runs/${id}/report.csv" download>Report (CSV)</a> ·
     <a href="/runs/${id}/report.json" download>Report (JSON)</a> ·
     <a href="/runs/${id}/report.csv?only=failed" download>Failed only (CSV)</a>`;
-  const canRetry = !readOnly && isFinished(d.run) && d.retryable > 0;
+  // A dry run wrote nothing: its failures are the real run's to come, not something to retry.
+  const canRetry = !readOnly && isFinished(d.run) && d.retryable > 0 && !d.run.dryRun;
   const retry = canRetry
     ? html` <form class="inline" method="post" action="/runs/${id}/retry-failed">
         <button type="submit" id="retry-failed">Retry ${d.retryable} failed record(s)</button>
@@ -205,8 +206,8 @@ export function renderRunPage(d: RunPageData, options: { readOnly: boolean }): s
     </h1>
     <p>
       ${r.kind}${r.retryOf ? html` of <a href="/runs/${encodeURIComponent(r.retryOf)}">${r.retryOf}</a>` : ''}
-      ${r.dryRun ? html`· <strong id="dry-run">dry run: nothing was written to HubSpot</strong>` : ''}
-      · ${r.sources.join(', ')}${r.ignoreFingerprints ? ' · full (fingerprints ignored)' : ''} · started
+      ${r.dryRun ? html`· <strong id="dry-run">dry run: nothing was written to HubSpot</strong>` : ''} ·
+      ${r.sources.join(', ')}${r.ignoreFingerprints ? ' · full (fingerprints ignored)' : ''} · started
       ${formatTime(r.startedAt)} · ${formatDuration(durationSeconds(r))}
     </p>
     ${r.error ? html`<p class="error">${maskEmail(r.error)}</p>` : ''}

@@ -1,8 +1,11 @@
 import type { RunStore } from './store.ts';
 import type { RunInfo } from './types.ts';
 
-/** Why retry-failed refuses a run of this kind, or null: a verify wrote nothing, so nothing of it failed. */
+/** Why retry-failed refuses a run of this kind, or null: a verify or a dry run wrote nothing, so nothing failed. */
 export function retryRefusal(run: RunInfo): string | null {
+  if (run.dryRun) {
+    return `Run ${run.id} is a dry run: it wrote nothing, so there is nothing to retry. Start the real run (the same command without --dry-run).`;
+  }
   if (run.kind !== 'verify') return null;
   return `Run ${run.id} is a verify: it compared HubSpot with the sources and wrote nothing, so there is nothing to retry. To close its differences, run \`esp-sync verify --fix\` (or a migration).`;
 }

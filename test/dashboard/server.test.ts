@@ -141,6 +141,9 @@ describe('dashboard server (real Redis, no workers)', () => {
     expect(page).toContain('id="dry-run"');
     expect(page).toMatch(/id="dry-run-plan"[\s\S]*6 HubSpot calls; 1 subscription\(s\)/);
     expect(page).toContain('Lists to create: Mailchimp · &lt;b&gt;News&lt;/b&gt;');
+    await app.store.finish(dry.id, 'completed_with_errors');
+    await app.store.putDeadLetters(dry.id, [{ row: row(9, { outcome: 'failed' }), contact: null }]);
+    expect(await (await get(`/runs/${dry.id}`)).text()).not.toContain('id="retry-failed"');
     const normal = await (await get(`/runs/${runId}`)).text();
     expect(normal).not.toContain('id="dry-run');
   });

@@ -3,6 +3,7 @@
  * exactly what the real run that follows does, record by record, counts and HubSpot calls included.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { retryFailedRun } from '../../src/dashboard/actions.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import { ledgerKeys } from '../../src/ledger/keys.ts';
 import { DryPlanStore } from '../../src/run/dry-plan.ts';
@@ -93,6 +94,9 @@ describe('dry run', () => {
     expect(await crossRunKeysOf(stack)).toEqual([]);
     expect(await stack.app.redis.keys(`${stack.config.queuePrefix}:dry:*`)).toEqual([]);
     expect(await new WatermarkStore(stack.app.redis, stack.config.queuePrefix).all()).toEqual({});
+    // Its failures are the real run's to come: nothing to retry.
+    expect(dry.counts.failed).toBeGreaterThan(0);
+    await expect(retryFailedRun(stack.app, dry.run.id)).rejects.toThrow(/is a dry run: it wrote nothing/);
     const dryRows = await rowsOf(stack.app.store, dry.run.id);
     const plan = await new DryPlanStore(stack.app.redis, stack.config.queuePrefix, dry.run.id).totals();
 
