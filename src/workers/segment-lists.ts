@@ -37,15 +37,20 @@ const CHANGE_CHUNK = 1000;
 const RUN_KEY_TTL_SECONDS = 24 * 3600;
 
 /**
- * Redis keys of one segment. `members` (no expiry; HubSpot record ids) holds who the tool put in the HubSpot
- * list for this segment; it always lives under the queue prefix, and a dry run reads it without writing it.
+ * Redis keys of one segment, under the queue prefix: a dry run reads them and writes none but its own run's.
+ * - `members` (no expiry; HubSpot record ids): who the tool put in the segment's HubSpot list;
+ * - `listIds` (no expiry, one hash for all segments): which HubSpot list `members` is about, so that a segment
+ *   whose list changes (renamed, a new name pattern, a list made again) starts over with nobody in the new one.
  */
 export function segmentKeys(prefix: string, runId: string, sourceId: string) {
   const base = `${prefix}:list-memberships:segment`;
   return {
     members: `${base}:${sourceId}`,
+    listIds: `${base}-lists`,
     seen: `${base}-run:${runId}:${sourceId}:seen`,
     diff: `${base}-run:${runId}:${sourceId}:diff`,
+    /** Never written: the empty `members` of a dry run whose segment has a new list. */
+    none: `${base}-run:${runId}:${sourceId}:none`,
   };
 }
 
@@ -95,6 +100,11 @@ async function syncAudience(
     const listId = listIds.get(list.name.toLowerCase());
     if (!listId) continue;
     const keys = segmentKeys(ctx.config.queuePrefix, runId, list.sourceId);
+    if ((await ctx.redis.hget(keys.listIds, list.sourceId)) !== listId) {
+      // A new list for this segment: nobody is in it through the tool yet.
+      if (ctx.dryRun) keys.members = keys.none;
+      else await ctx.redis.multi().del(keys.members).hset(keys.listIds, list.sourceId, listId).exec();
+    }
     await readSegment(ctx, state, audience.id, list, keys);
     const target = { list, listId, keys, lists: listIds };
     const added = await change(ctx, state, port, target, 'add');
@@ -172,6 +182,7 @@ async function change(
           .multi()
           .del(keys.members)
           .sadd(keys.members, ...ids)
+          .hset(keys.listIds, target.list.sourceId, again)
           .exec();
       }
       await diff();

@@ -9,7 +9,7 @@ import type { ListOverviewRow } from '../../src/cli/commands/lists.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import type { MailchimpListSeed } from '../../src/sandbox/generator/types.ts';
 import { DryPlanStore } from '../../src/run/dry-plan.ts';
-import { generateDataset } from '../../src/sandbox/index.ts';
+import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { normalize } from '../helpers/expected-state.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
@@ -24,14 +24,19 @@ const LIST_ROUTES = {
 const pool = new StackPool();
 afterEach(() => pool.closeAll());
 
-async function openStack(seed: number, kinds: string): Promise<LocalStack> {
-  const dataset = generateDataset({
+const dataset = (seed: number) =>
+  generateDataset({
     seed,
     mailchimp: { audiences: 2, membersPerAudience: 60 },
     constantContact: { contacts: 0 },
     hubspotPreexisting: { contacts: 0 },
   });
-  return pool.open({ sandbox: { seed, limits: false, dataset }, env: { HUBSPOT_LISTS: kinds } });
+
+async function openStack(seed: number, kinds: string): Promise<LocalStack> {
+  return pool.open({
+    sandbox: { seed, limits: false, dataset: dataset(seed) },
+    env: { HUBSPOT_LISTS: kinds },
+  });
 }
 
 /** List name → member emails, as HubSpot holds them. */
@@ -193,6 +198,46 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(hubspotLists(stack).get(name)).toEqual(expected);
     expect(real.breakdown.listMembershipsAdded).toBe(expected.length);
     expect(dry.breakdown.listMembershipsAdded).toBe(expected.length);
+  });
+
+  it('fills the new list when the list of a segment changes (a new name pattern), though no record changed', async () => {
+    const sandbox = await startSandbox({ seed: 197, limits: false, dataset: dataset(197) });
+    pool.onClose(() => sandbox.close());
+    const queuePrefix = pool.prefix('segment-rename');
+    const list = sandbox.dataset.mailchimp.lists[0]!;
+    const chosen = sandbox.mailchimp
+      .members(list.id)
+      .filter((_, i) => i % 3 === 1)
+      .map((m) => m.email_address);
+    sandbox.mailchimp.addSavedSegment(list.id, 'Thirds', chosen);
+    const before = await pool.open({
+      existingSandbox: sandbox,
+      queuePrefix,
+      env: { HUBSPOT_LISTS: 'saved-segments' },
+    });
+    const first = await before.run({ sources: ['mailchimp'], kind: 'sync' });
+    expect(first.run.status).toMatch(/^completed/);
+    await pool.closeStack(before);
+
+    const after = await pool.open({
+      existingSandbox: sandbox,
+      queuePrefix,
+      env: { HUBSPOT_LISTS: 'saved-segments', HUBSPOT_LIST_NAME_SEGMENT: 'MC <audience> / <segment>' },
+    });
+    await sleep(1100);
+    const second = await after.run({ sources: ['mailchimp'], kind: 'sync' });
+    expect(second.run.status).toMatch(/^completed/);
+    const members = new Set(chosen);
+    const expected = peopleOf(after, list, await writtenEmails(after, [first.run.id]), (m) =>
+      members.has(m.email_address),
+    );
+    expect(expected.length).toBeGreaterThan(5);
+    const lists = hubspotLists(after);
+    expect(lists.get(`MC ${list.name} / Thirds`)).toEqual(expected);
+    // The list of the old name is the tool's no more; it keeps its people.
+    expect(lists.get(`Mailchimp · ${list.name} · Thirds`)).toEqual(expected);
+    expect(second.breakdown.listMembershipsAdded).toBe(expected.length);
+    expect(second.breakdown.listMembershipsRemoved ?? 0).toBe(0);
   });
 
   it('takes a person out of a segment list on the next sync when Mailchimp takes them out of the segment, and keeps opted-out people in', async () => {
