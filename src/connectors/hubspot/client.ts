@@ -64,6 +64,10 @@ export interface HubSpotRequest<T> {
   schema: z.ZodType<T>;
   /** Statuses handed back as a rejection instead of classified, e.g. 403 where a fallback exists. */
   passThrough?: readonly number[];
+  /** A multipart body (sent as it is, with its own content type) instead of `body` as JSON. */
+  form?: FormData;
+  /** Sent once, never again in-process: a call whose repetition is not harmless (starting an import). */
+  once?: boolean;
 }
 
 export type HubSpotReply<T> =
@@ -166,6 +170,8 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
       method: req.endpoint.method,
       path: req.endpoint.path,
       ...(req.body === undefined ? {} : { body: req.body }),
+      // Without defaultJson the SDK hands the FormData to fetch untouched, which sets the multipart boundary.
+      ...(req.form ? { body: req.form, defaultJson: false } : {}),
       ...(req.qs ? { qs: req.qs } : {}),
     });
     return { status: response.status, text: await response.text(), headers: response.headers };
@@ -231,7 +237,9 @@ export function createHubSpotTransport(client: Client, deps: HubSpotTransportDep
     throw verdict.error;
   };
 
-  return { request: (req) => callWithRetry(() => attempt(req), deps.retry) };
+  return {
+    request: (req) => (req.once ? attempt(req) : callWithRetry(() => attempt(req), deps.retry)),
+  };
 }
 
 function elapsed(started: number): number {

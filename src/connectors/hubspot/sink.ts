@@ -13,6 +13,7 @@ import type {
   EmailChange,
   HubSpotPort,
   HubSpotReadPort,
+  ImportStart,
   SubscribeInput,
 } from '../../core/ports.ts';
 import type { RetryOptions } from '../../http/retry.ts';
@@ -22,6 +23,7 @@ import { readConsent } from './consent.ts';
 import { upsertContacts } from './contacts.ts';
 import { readContactsByEmail } from './contacts-read.ts';
 import { changeEmails } from './email-changes.ts';
+import { findImport, importErrors, readImport, startImport } from './imports.ts';
 import { changeListMembers, ensureList, findListByName, readList } from './lists.ts';
 import { ensureProperties, missingProperties } from './properties.ts';
 import { subscribe, unsubscribeAll } from './status-writes.ts';
@@ -155,6 +157,12 @@ export function createHubSpotSink(config: HubSpotConfig, deps: HubSpotSinkDeps):
         const found = await readContactsByEmail({ transport, paths }, emails, []);
         return new Map([...found].map(([email, contact]) => [email, contact.hubspotId]));
       },
+    },
+    imports: {
+      startImport: (input: ImportStart) => startImport({ transport }, input),
+      findImport: (name: string) => findImport({ transport }, name),
+      readImport: (importId: string) => readImport({ transport }, importId),
+      importErrors: (importId: string, after?: string) => importErrors({ transport }, importId, after),
     },
   };
 }
