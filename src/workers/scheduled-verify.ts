@@ -1,11 +1,27 @@
 import type { Job } from 'bullmq';
 import { errorMessage } from '../errors/index.ts';
+import { isFinished } from '../run/follow.ts';
 import { createAlerter } from '../monitoring/alerts.ts';
 import type { ScheduledSyncData } from '../run/schedules.ts';
 import { VerifyRunStore } from '../verify/run-store.ts';
 import { runVerify } from '../verify/verify-run.ts';
 import { verifyDeps } from '../verify/wiring.ts';
 import type { WorkerContext } from './context.ts';
+
+/** A scheduled verify's job: the schedule's data, and the run this job started (set once it has one). */
+type ScheduledVerifyData = ScheduledSyncData & { verifyRunId?: string };
+
+/** The run of an earlier attempt of this job, whose worker stopped mid-way: it ends failed, saying so. */
+async function endAbandoned(ctx: WorkerContext, runId: string | undefined): Promise<void> {
+  const run = runId ? await ctx.store.getRun(runId) : null;
+  if (run && !isFinished(run)) {
+    await ctx.store.finish(
+      run.id,
+      'failed',
+      'The worker running this verify stopped; the schedule started a new verify run.',
+    );
+  }
+}
 
 /**
  * Fired by a verify schedule: runs a verify of the schedule's sources here, on the worker, as a run of its own
@@ -15,11 +31,14 @@ import type { WorkerContext } from './context.ts';
  */
 export async function processScheduledVerify(
   ctx: WorkerContext,
-  job: Job<ScheduledSyncData>,
+  job: Job<ScheduledVerifyData>,
 ): Promise<{ runId: string }> {
   const { scheduleId, sources, audiences } = job.data;
   const runs = new VerifyRunStore(ctx.store);
+  await endAbandoned(ctx, job.data.verifyRunId);
   const run = await runs.create({ sources, audiences });
+  // Remembered in the job: should this worker die, the job runs again and ends this run first.
+  await job.updateData({ ...job.data, verifyRunId: run.id });
   const log = { scheduleId, runId: run.id };
   ctx.logger.info(log, `scheduled verify ${scheduleId} started run ${run.id}`);
   const alerter = createAlerter({ webhookUrl: ctx.config.alerts.webhookUrl, logger: ctx.logger });

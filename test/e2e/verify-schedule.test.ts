@@ -74,8 +74,8 @@ afterAll(async () => {
 });
 
 /** Fires the verify schedule once, as its job scheduler would, and answers the run it started. */
-async function fire(): Promise<string> {
-  const data: ScheduledSyncData = { scheduleId: SCHEDULE, sources: ['mailchimp'], audiences: [] };
+async function fire(extra: Record<string, string> = {}): Promise<string> {
+  const data: ScheduledSyncData = { scheduleId: SCHEDULE, sources: ['mailchimp'], audiences: [], ...extra };
   const job = await stack.app.queues.byName.runs.add(SCHEDULED_VERIFY_JOB, data);
   await waitFor('the firing to be processed', async () => (await job.getState()) === 'completed', 60_000);
   const done = (await stack.app.queues.byName.runs.getJob(job.id!)) as Job;
@@ -139,5 +139,18 @@ describe('a scheduled verify', () => {
     // The run's report names the person.
     const report = await runCli(['report', runId], env);
     expect(report.stdout).toContain(`optOutMissing,${optedOut},`);
+  }, 120_000);
+
+  it('a firing run again after its worker died ends the run it had started, then verifies anew', async () => {
+    const runs = new VerifyRunStore(stack.app.store);
+    const abandoned = await runs.create({ sources: ['mailchimp'], audiences: [] });
+    await stack.app.store.markStarted(abandoned.id);
+    const runId = await fire({ verifyRunId: abandoned.id });
+    expect(runId).not.toBe(abandoned.id);
+    expect(await stack.app.store.getRun(abandoned.id)).toMatchObject({
+      status: 'failed',
+      error: 'The worker running this verify stopped; the schedule started a new verify run.',
+    });
+    expect((await stack.app.store.getRun(runId))!.status).toBe('completed_with_errors');
   }, 120_000);
 });
