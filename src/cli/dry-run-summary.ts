@@ -69,7 +69,7 @@ export function dryRunText(d: DryRunSummary): string {
   lines.push(
     `Cost: about ${d.cost.hubspotCalls} HubSpot calls, at least ${d.cost.minutes} min at ${d.cost.ratePer10s} per 10 s ` +
       `(upserts ${k.upsert}, opt-out writes ${k.optOutWrite}, status reads ${k.statusRead}, ` +
-      `subscription writes ${k.subscribeWrite}, email changes ${k.emailChange}, lists ${k.list}, setup ${k.setup}).`,
+      `subscription writes ${k.subscribeWrite}, email changes ${k.emailChange}, lists ${k.list}, imports ${k.import}, setup ${k.setup}).`,
     `Marketing contacts: ${d.plan.subscriptions} contact(s) would be subscribed to marketing email, ` +
       `${d.plan.newMarketingContacts} of them new to the portal. HubSpot bills marketing contacts; whether contacts ` +
       `this tool creates become marketing contacts is decided by the app's "Marketing contacts" setting ` +

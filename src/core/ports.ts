@@ -205,6 +205,7 @@ export const PLANNED_CALL_KINDS = [
   'statusRead',
   'subscribeWrite',
   'list',
+  'import',
 ] as const;
 export type PlannedCallKind = (typeof PLANNED_CALL_KINDS)[number];
 export type PlannedCalls = Partial<Record<PlannedCallKind, number>>;
@@ -226,6 +227,8 @@ export interface PlannedContactWrite {
 
 export type PlannedStep =
   | { kind: 'contacts'; writes: PlannedContactWrite[] }
+  /** Contacts an import would create (imports name no record). */
+  | { kind: 'newContacts'; contacts: { email: string; hubspotId: string }[] }
   | { kind: 'moves'; moves: { oldEmail: string; newEmail: string; hubspotId: string }[] }
   | { kind: 'consent'; state: 'optedOut' | 'subscribed'; emails: string[] }
   | { kind: 'list'; name: string }

@@ -81,6 +81,10 @@ export class DryPlanStore implements DryRunPlan {
       pipeline.hset(k.plan, plans);
       // Only new contacts go in: one the portal already has is read from HubSpot.
       if (Object.keys(contacts).length > 0) pipeline.hset(k.planContacts, contacts);
+    } else if (step.kind === 'newContacts' && step.contacts.length > 0) {
+      const entries: Record<string, string> = {};
+      for (const c of step.contacts) entries[c.email] = `n|${c.hubspotId}`;
+      pipeline.hset(k.planContacts, entries);
     } else if (step.kind === 'moves' && step.moves.length > 0) {
       for (const m of step.moves) {
         pipeline.hset(k.planContacts, m.oldEmail, MOVED_AWAY, m.newEmail, `o|${m.hubspotId}`);

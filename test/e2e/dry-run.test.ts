@@ -2,6 +2,9 @@
  * `migrate --dry-run` and `sync --dry-run`: HubSpot is read, never written, and the report of the dry run is
  * exactly what the real run that follows does, record by record, counts and HubSpot calls included.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { retryFailedRun } from '../../src/dashboard/actions.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
@@ -202,5 +205,38 @@ describe('dry run', () => {
     expect(text.stdout).toMatch(/Cost: about \d+ HubSpot calls, at least [\d.]+ min at \d+ per 10 s/);
     expect(text.stdout).toMatch(/Marketing contacts: \d+ contact\(s\) would be subscribed/);
     expect(writesIn(stack.sandbox.callCounts())).toEqual([]);
+  });
+
+  it('plans an import-mode migration too: no import is started, and the real import run matches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-dry-import-'));
+    try {
+      const stack = await pool.open({
+        sandbox: { dataset: { ...DATASET, seed: 74 } },
+        env: { IMPORT_DIR: dir, IMPORT_POLL_MS: '100' },
+      });
+      const { sandbox } = stack;
+      const before = sandbox.hubspot.snapshot();
+      sandbox.resetCallCounts();
+      const dry = await stack.run({ sources: BOTH, mode: 'import', dryRun: true });
+      expect(writesIn(sandbox.callCounts())).toEqual([]);
+      expect(sandbox.hubspot.snapshot()).toEqual(before);
+      const plan = await new DryPlanStore(stack.app.redis, stack.config.queuePrefix, dry.run.id).totals();
+
+      sandbox.resetCallCounts();
+      const real = await stack.run({ sources: BOTH, mode: 'import' });
+      const started = hubspotCalls(sandbox.callCounts(), /^POST .*\/crm\/v3\/imports$/);
+      expect(started).toBeGreaterThan(0);
+      expect(dry.run.status).toBe(real.run.status);
+      expect(outcomes(await rowsOf(stack.app.store, dry.run.id))).toEqual(
+        outcomes(await rowsOf(stack.app.store, real.run.id)),
+      );
+      expect(countsOf(dry.counts)).toEqual(countsOf(real.counts));
+      expect(real.counts.subscribed).toBeGreaterThan(0);
+      // One call starts each import and at least one reads its state.
+      expect(plan.calls.import).toBe(2 * started);
+      expect(plan.calls.upsert).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

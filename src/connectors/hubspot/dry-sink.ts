@@ -27,6 +27,7 @@ import type {
 import { chunked } from '../../lib/chunked.ts';
 import { DUPLICATE_IN_BATCH, MAX_BATCH_INPUTS } from './contacts.ts';
 import { NO_CONTACT_AT_OLD_ADDRESS, SAME_CONTACT_TWICE } from './email-changes.ts';
+import { dryImports } from './dry-imports.ts';
 import { settableListId } from './lists.ts';
 import { STATUS_BATCH_SIZE } from './subscriptions.ts';
 
@@ -76,6 +77,15 @@ export function createDryRunSink(
     missingProperties: (definitions) => real.missingProperties(definitions),
     readContacts: (emails, properties) => real.readContacts(emails, properties),
     ...(real.lists ? { lists: dryLists(real, real.lists, plan) } : {}),
+    // Import mode's imports, simulated whether or not the real connection has them: nothing is sent.
+    imports: dryImports(plan, async (emails) => {
+      const known = await contactsNow(real, plan, emails, []);
+      const fresh = emails.filter((e) => !known.has(e));
+      await plan.record(
+        { kind: 'newContacts', contacts: fresh.map((email) => ({ email, hubspotId: plannedId(email) })) },
+        {},
+      );
+    }),
   };
   return sink;
 }
