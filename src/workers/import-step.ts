@@ -11,11 +11,12 @@
  * starting a second one.
  */
 import { DelayedError, type Job } from 'bullmq';
-import type { ContactWriteResult, HubSpotImportsPort, ImportStatus } from '../core/ports.ts';
+import type { ContactWriteResult, HubSpotImportsPort, ImportRowError, ImportStatus } from '../core/ports.ts';
 import { ConfigError } from '../errors/index.ts';
 import type { RunInfo } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 import { ImportFiles, type ImportFile } from './import-files.ts';
+import type { StagedRecord } from './import-staging.ts';
 import { persistSettled, settleWritten, type WrittenRecord } from './write-settle.ts';
 
 /** HubSpot runs at most 3 imports at once per account and defers the others. */
@@ -91,31 +92,52 @@ async function start(port: HubSpotImportsPort, store: ImportFiles, file: ImportF
   await store.save(file);
 }
 
-/** Line number → why HubSpot did not import that row, over every page of the import's errors. */
+/** Adds one page of an import's row errors to line number → why HubSpot did not import that row. */
+export function addRowErrors(
+  into: { byLine: Map<number, string>; unplaced: number },
+  importId: string,
+  errors: ImportRowError[],
+): void {
+  for (const e of errors) {
+    if (e.lineNumber === null) {
+      into.unplaced++;
+      continue;
+    }
+    const value = e.invalidValue ? ` "${e.invalidValue}"` : '';
+    const detail = e.message ? `: ${e.message}` : '';
+    const reason = `HubSpot import ${importId} refused the row (${e.errorType}${value})${detail}`;
+    // A row with several errors keeps the first.
+    if (!into.byLine.has(e.lineNumber)) into.byLine.set(e.lineNumber, reason);
+  }
+}
+
 async function rowErrors(
   port: HubSpotImportsPort,
   importId: string,
 ): Promise<{ byLine: Map<number, string>; unplaced: number }> {
-  const byLine = new Map<number, string>();
-  let unplaced = 0;
+  const out = { byLine: new Map<number, string>(), unplaced: 0 };
   let after: string | undefined;
   do {
     const page = await port.importErrors(importId, after);
-    for (const e of page.errors) {
-      if (e.lineNumber === null) {
-        unplaced++;
-        continue;
-      }
-      const value = e.invalidValue ? ` "${e.invalidValue}"` : '';
-      const detail = e.message ? `: ${e.message}` : '';
-      byLine.set(
-        e.lineNumber,
-        `HubSpot import ${importId} refused the row (${e.errorType}${value})${detail}`,
-      );
-    }
+    addRowErrors(out, importId, page.errors);
     after = page.next ?? undefined;
   } while (after);
-  return { byLine, unplaced };
+  return out;
+}
+
+/**
+ * The records of one import row with the row's result as their upsert's: every record of the address shares
+ * it, as each would have had its own upsert of that address in batch mode.
+ */
+export function writtenFromRow(staged: StagedRecord[], reason: string | null): WrittenRecord[] {
+  return staged.map((s) => {
+    const { key, email } = s.record;
+    const upsert: ContactWriteResult = reason
+      ? { key, email, ok: false, reason }
+      : { key, email, ok: true, hubspotId: '', created: !s.known };
+    const { record, move, isOwner, optOut, fingerprint } = s;
+    return { record, move, isOwner, optOut, fingerprint, upsert };
+  });
 }
 
 /** Settles every record of a file that has ended, from its import's row errors (or its failure as a whole). */
@@ -141,17 +163,9 @@ async function settleFile(
     );
   }
   for await (const chunk of store.lines(file)) {
-    const written: WrittenRecord[] = [];
-    for (const { line, staged } of chunk) {
-      const reason = whole ?? byLine.get(line) ?? null;
-      for (const s of staged) {
-        const { key, email } = s.record;
-        const upsert: ContactWriteResult = reason
-          ? { key, email, ok: false, reason }
-          : { key, email, ok: true, hubspotId: '', created: !s.known };
-        written.push({ ...s, move: s.move, optOut: s.optOut, upsert });
-      }
-    }
+    const written = chunk.flatMap(({ line, staged }) =>
+      writtenFromRow(staged, whole ?? byLine.get(line) ?? null),
+    );
     await persistSettled(ctx, runId, settleWritten(written));
   }
 }
