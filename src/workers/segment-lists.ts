@@ -59,12 +59,16 @@ type SegmentKeys = ReturnType<typeof segmentKeys>;
 /** Errors that leave the segment lists as they were for this run (the next run catches up) and go on. */
 const passing = [TransientError, MalformedResponseError, RuntimeError, RecordValidationError];
 
-/** Every chosen segment of every audience the run read; nothing for a retry, a cancelled or a CC-only run. */
+/**
+ * Every chosen segment of every audience the run read; nothing for a retry, a cancelled or a failed run (a
+ * stopping error: the next run catches up) or a Constant Contact-only one.
+ */
 export async function syncSegmentLists(ctx: WorkerContext, run: RunInfo): Promise<void> {
   const policy = ctx.policy.lists;
   const port = ctx.hubspot().lists;
   if (!policy || !port || !SEGMENT_KINDS.some((k) => policy.kinds.includes(k))) return;
-  if (run.kind === 'retry' || run.cancelRequested || !run.sources.includes('mailchimp')) return;
+  if (run.kind === 'retry' || run.cancelRequested || run.status === 'failed') return;
+  if (!run.sources.includes('mailchimp')) return;
   const audienceIds = (await ctx.store.readScopes(run.id))
     .filter((s) => s.startsWith('mailchimp:'))
     .map((s) => s.slice('mailchimp:'.length));
