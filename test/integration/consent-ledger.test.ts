@@ -113,6 +113,59 @@ describe('ConsentLedger', () => {
       oldestSince: '2026-12-02T09:00:00.000Z',
     });
   });
+
+  it('treats an address named several times in one call as that many calls, in order, for any batch size', async () => {
+    const { ledger } = fresh();
+    // Ownership: the newer record wins whichever comes first in the call.
+    const owners = await ledger.claimProperties([
+      { email: 'd@example.com', key: 'mailchimp:a:1', changedAt: at(5) },
+      { email: 'd@example.com', key: 'constant-contact:1', changedAt: at(2) },
+      { email: 'd@example.com', key: 'mailchimp:b:1', changedAt: at(7) },
+    ]);
+    expect([...owners].sort()).toEqual(['mailchimp:a:1', 'mailchimp:b:1']);
+    expect((await ledger.ownersOf(['d@example.com'])).get('d@example.com')).toBe(`${at(7)}|mailchimp:b:1`);
+
+    const held = { email: 'd@example.com', legalBasis: 'CONSENT_WITH_NOTICE', explanation: 'x' };
+    await ledger.hold([
+      { ...held, keys: ['k1'], fingerprints: ['f1'] },
+      { ...held, keys: ['k2', 'k1'], fingerprints: ['f2', 'f1'] },
+    ]);
+    expect((await ledger.heldFor(['d@example.com'])).get('d@example.com')).toMatchObject({
+      keys: ['k1', 'k2'],
+      fingerprints: ['f1', 'f2'],
+    });
+
+    const t0 = new Date('2026-12-01T08:00:00Z');
+    await ledger.addPendingOptOuts(
+      [
+        { email: 'd@example.com', keys: ['k1'], runId: 'r1' },
+        { email: 'd@example.com', keys: ['k2'], runId: 'r1', lastError: 'refused' },
+      ],
+      t0,
+    );
+    expect((await ledger.pendingOptOutsFor(['d@example.com'])).get('d@example.com')).toMatchObject({
+      keys: ['k1', 'k2'],
+      lastError: 'refused',
+    });
+    expect(await ledger.pendingOptOutSummary()).toEqual({ count: 1, oldestSince: t0.toISOString() });
+
+    // More addresses in one call than a script reads or writes at once.
+    const many = Array.from({ length: 2_500 }, (_, i) => ({
+      email: `m${i}@example.com`,
+      key: `k${i}`,
+      rank: i % 3,
+      changedAt: at(1),
+    }));
+    const registered = await ledger.registerConsent(many, { neverLower: false });
+    expect(registered.strictest.size).toBe(2_500);
+    const stored = await ledger.strictestConsent(many.map((e) => e.email));
+    expect(many.every((e) => stored.get(e.email) === e.rank)).toBe(true);
+    await ledger.addPendingOptOuts(many.map((e) => ({ email: e.email, keys: [e.key], runId: 'r2' })));
+    expect((await ledger.pendingOptOutSummary()).count).toBe(2_501);
+    await ledger.withdraw(many.map((e) => ({ email: e.email, key: e.key })));
+    const left = await ledger.strictestConsent(many.map((e) => e.email));
+    expect(many.every((e) => (e.rank === 0 ? !left.has(e.email) : left.get(e.email) === e.rank))).toBe(true);
+  });
 });
 
 describe('AddressLocks', () => {
