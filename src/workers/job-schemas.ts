@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RefusedJobError } from './job-signature.ts';
+import { SCHEDULED_VERIFY_JOB } from '../run/schedules.ts';
 import { PENDING_OPT_OUTS_JOB } from './opt-outs.ts';
 
 const runId = z.string().min(1).max(100);
@@ -40,6 +41,12 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'write-batch': z.looseObject({ runId, records: z.array(record).min(1).max(100) }),
   'subscribe-batch': z.looseObject({ runId, candidates: z.array(candidate).max(100) }),
   [PENDING_OPT_OUTS_JOB]: z.looseObject({ runId, emails: z.array(z.string()).max(100) }),
+  [SCHEDULED_VERIFY_JOB]: z.looseObject({
+    scheduleId: z.string().min(1),
+    sources: z.array(z.enum(['mailchimp', 'constant-contact'])).min(1),
+    audiences: z.array(z.string()),
+    verifyRunId: runId.optional(),
+  }),
 };
 
 export function checkJobData(name: string, data: unknown, jobId: string | undefined): void {

@@ -14,7 +14,7 @@ type ScheduledVerifyData = ScheduledSyncData & { verifyRunId?: string };
 /** The run of an earlier attempt of this job, whose worker stopped mid-way: it ends failed, saying so. */
 async function endAbandoned(ctx: WorkerContext, runId: string | undefined): Promise<void> {
   const run = runId ? await ctx.store.getRun(runId) : null;
-  if (run && !isFinished(run)) {
+  if (run?.kind === 'verify' && !isFinished(run)) {
     await ctx.store.finish(
       run.id,
       'failed',

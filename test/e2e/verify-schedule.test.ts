@@ -153,4 +153,26 @@ describe('a scheduled verify', () => {
     });
     expect((await stack.app.store.getRun(runId))!.status).toBe('completed_with_errors');
   }, 120_000);
+
+  it('a firing added by hand cannot end a run that is not its verify, nor verify what no source is', async () => {
+    const migration = await stack.app.store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    });
+    await stack.app.store.markStarted(migration.id);
+    await fire({ verifyRunId: migration.id });
+    expect((await stack.app.store.getRun(migration.id))!.status).toBe('running');
+    await stack.app.store.finish(migration.id, 'cancelled');
+
+    const forged = await stack.app.queues.byName.runs.add(SCHEDULED_VERIFY_JOB, {
+      scheduleId: SCHEDULE,
+      sources: ['somewhere-else'],
+      audiences: [],
+    });
+    await waitFor('the forged firing to fail', async () => (await forged.getState()) === 'failed', 30_000);
+    const failed = (await stack.app.queues.byName.runs.getJob(forged.id!))!;
+    expect(failed.failedReason).toMatch(/^Refused scheduled-verify job .*sources\.0/);
+  }, 120_000);
 });
