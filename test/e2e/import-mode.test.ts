@@ -9,9 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { snapshot as runSnapshot, type RunSnapshot } from '../../src/run/follow.ts';
+import { startRun } from '../../src/run/start.ts';
 import type { RecordRow } from '../../src/run/types.ts';
-import type { CallCounts } from '../../src/sandbox/index.ts';
+import { startSandbox, type CallCounts } from '../../src/sandbox/index.ts';
 import { expectedState } from '../helpers/expected-state.ts';
+import { REDIS_URL } from '../helpers/redis.ts';
 import { plantedDataset } from './helpers/datasets.ts';
 import {
   MARKETING,
@@ -21,8 +24,8 @@ import {
   propertiesByEmail,
   WRITE_ROUTES,
 } from './helpers/hubspot-state.ts';
-import { StackPool, rowsOf } from './helpers/stack.ts';
-import type { WorkerProcess } from './helpers/worker-process.ts';
+import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
+import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
 
 const OPTIONS = {
   seed: 71,
@@ -170,4 +173,76 @@ describe('import mode', () => {
     expect(imports.flatMap((i) => i.errors.map((e) => e.errorType))).toEqual(['INVALID_EMAIL']);
     expect(done.run.notices.join(' ')).toMatch(/HubSpot import\(s\).*1 row error/);
   }, 60_000);
+
+  it('a worker killed while its imports run is replaced by one that polls them, never starting a second', async () => {
+    const { dataset } = plantedDataset(OPTIONS);
+    // Each import takes seconds, so the worker is killed while HubSpot still processes it.
+    const sandbox = await startSandbox({
+      seed: OPTIONS.seed,
+      limits: false,
+      dataset,
+      hubspot: { importDelayMs: 4_000 },
+    });
+    pool.onClose(() => sandbox.close());
+    const stack = await pool.open({ existingSandbox: sandbox, workers: false });
+    const env = {
+      ...sandbox.env,
+      ...IMPORT_ENV,
+      IMPORT_DIR: importDir(),
+      REDIS_URL,
+      QUEUE_PREFIX: stack.config.queuePrefix,
+    };
+    const args = ['--concurrency', '2', '--lock-duration', '3000', '--stalled-interval', '1000'];
+    const first = spawnWorker(env, args);
+    processes.push(first);
+    const run = await startRun(stack.app, {
+      sources: ['mailchimp', 'constant-contact'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+      mode: 'import',
+    });
+    await waitFor(
+      `an import to start (worker output: ${first.output().slice(-300)})`,
+      () => sandbox.hubspot.snapshot().imports.length > 0,
+      30_000,
+    );
+    first.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    const atKill = sandbox.hubspot.snapshot().imports;
+    expect(atKill.some((i) => i.state !== 'DONE')).toBe(true);
+
+    const second = spawnWorker(env, args);
+    processes.push(second);
+    let done: RunSnapshot | null = null;
+    await waitFor(
+      `the run to finish after the restart (worker output: ${second.output().slice(-500)})`,
+      async () => {
+        done = await runSnapshot(stack.app.store, run.id);
+        return done !== null && ['completed', 'completed_with_errors', 'failed'].includes(done.run.status);
+      },
+      60_000,
+    );
+    const finished = done as RunSnapshot | null;
+    expect(finished!.run.status).toBe('completed_with_errors');
+    const got = sandbox.hubspot.snapshot();
+    // The imports started before the kill are the run's only imports: polled to the end, none started twice.
+    expect(got.imports.map((i) => i.name).sort()).toEqual(
+      [...new Set(got.imports.map((i) => i.name))].sort(),
+    );
+    expect(got.imports.slice(0, atKill.length).map((i) => i.id)).toEqual(atKill.map((i) => i.id));
+    expect(hubspotCalls(sandbox.callCounts(), /^POST \/crm\/v3\/imports$/)).toBe(got.imports.length);
+    expect(got.imports.every((i) => i.state === 'DONE')).toBe(true);
+    // And every record settled: the rows are those of the sources, HubSpot holds what they call for.
+    const want = expectedState(dataset);
+    const rows = await rowsOf(stack.app.store, run.id);
+    expect([...rows.keys()].sort()).toEqual([...want.records.keys()].sort());
+    expect([...contactsByEmail(got).keys()].filter((e) => !want.contactEmails.has(e))).toEqual([]);
+    for (const email of want.optedOut) {
+      expect([email, got.statuses[email]?.optedOutOfAll]).toEqual([email, true]);
+    }
+    for (const email of want.subscribed.keys()) {
+      expect([email, got.statuses[email]?.subscriptions[MARKETING]?.status]).toEqual([email, 'SUBSCRIBED']);
+    }
+  }, 120_000);
 });
