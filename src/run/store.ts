@@ -1,52 +1,22 @@
 import type { SubscribeCandidate } from '../core/consent.ts';
 import { ADD_CANDIDATE } from '../ledger/scripts.ts';
 import { scanHash } from '../lib/redis-hash.ts';
+import { RECORD_ROWS, SETTLE_ROWS } from './row-scripts.ts';
 import { RunInfoStore } from './run-info-store.ts';
 import { COUNT_NAMES, emptyCounts, type DeadLetter, type RecordRow, type RunCounts } from './types.ts';
 
-// Writes record rows and keeps the counters exact when a row is written again (a retried job, the subscribe
-// phase adding a consent outcome): the previous row's counters are taken back before the new ones are added.
-// The deltas are summed first, so a batch of rows costs one HMGET, one HSET and one HINCRBY per counter.
-// ARGV: groups of (recordKey, rowJson, countersCsv).
-const RECORD_ROWS = `
-local records, counts = KEYS[1], KEYS[2]
-local keys, rows = {}, {}
-for i = 1, #ARGV, 3 do
-  table.insert(keys, ARGV[i])
-  table.insert(rows, ARGV[i])
-  table.insert(rows, ARGV[i + 1])
-end
-local prev = redis.call('HMGET', records, unpack(keys))
-local delta = {}
-local function add(csv, by)
-  for field in string.gmatch(csv, '[^,]+') do delta[field] = (delta[field] or 0) + by end
-end
-for j = 1, #keys do
-  if prev[j] then add(cjson.decode(prev[j]).c, -1) end
-  add(ARGV[3 * j], 1)
-end
-redis.call('HSET', records, unpack(rows))
-for field, by in pairs(delta) do
-  if by ~= 0 then redis.call('HINCRBY', counts, field, by) end
-end
-return 1
-`;
+/** A row as stored: rows written before counters were derived in Lua also hold the counters they added. */
+type StoredRow = RecordRow & { c?: string };
 
-interface StoredRow extends RecordRow {
-  /** Counter fields this row added, so a rewrite can take them back. */
-  c: string;
-}
-
-function countersFor(row: RecordRow): string {
-  const fields = [
-    'read',
-    row.outcome,
-    `src:${row.source}:read`,
-    `src:${row.source}:${row.outcome}`,
-    `status:${row.source}:${row.sourceStatus}`,
-  ];
-  if (row.consent) fields.push(row.consent, `src:${row.source}:${row.consent}`);
-  return fields.join(',');
+/** The subscribe phase's verdict on one record's row (src/run/row-scripts.ts SETTLE_ROWS). */
+export interface RowSettlement {
+  key: string;
+  /** The consent outcome; null keeps "subscribed" when the row already has it. */
+  consent: RecordRow['consent'];
+  /** Replaces the row's reason. */
+  note?: string;
+  /** Turns the row into a failure with this reason. */
+  failed?: string;
 }
 
 /** Per-run state in Redis: the run (RunInfoStore), its counters, one row per source record, dead letters, candidates. */
@@ -67,14 +37,28 @@ export class RunStore extends RunInfoStore {
     if (rows.length === 0) return;
     // One row per key in a call (the last wins): the script reads every previous row before writing any.
     const unique = [...new Map(rows.map((row) => [row.key, row])).values()];
-    const args = unique.flatMap((row) => {
-      const stored: StoredRow = { ...row, c: countersFor(row) };
-      return [row.key, JSON.stringify(stored), stored.c];
-    });
+    const args = unique.flatMap((row) => [row.key, JSON.stringify(row)]);
     const k = this.keys(runId);
     await this.writeExpiring([k.records, k.counts], (p) =>
       p.eval(RECORD_ROWS, 2, k.records, k.counts, ...args),
     );
+  }
+
+  /**
+   * Applies the subscribe phase's verdicts to existing rows inside Redis (counters kept exact). Answers the keys
+   * that had a row, with the new row of each one that failed.
+   */
+  async settleRows(runId: string, settlements: RowSettlement[]): Promise<Map<string, RecordRow | null>> {
+    const out = new Map<string, RecordRow | null>();
+    if (settlements.length === 0) return out;
+    const args = settlements.flatMap(({ key, ...patch }) => [key, JSON.stringify(patch)]);
+    const k = this.keys(runId);
+    const reply = (await this.redis.eval(SETTLE_ROWS, 2, k.records, k.counts, ...args)) as string[];
+    for (let i = 0; i < reply.length; i += 2) {
+      const row = reply[i + 1];
+      out.set(reply[i]!, row ? stripCounters(JSON.parse(row) as StoredRow) : null);
+    }
+    return out;
   }
 
   async getRows(runId: string, keys: string[]): Promise<Map<string, RecordRow>> {

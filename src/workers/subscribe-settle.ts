@@ -1,5 +1,6 @@
 import { CONSENT_RANK } from '../core/contact.ts';
 import type { SubscribeCandidate } from '../core/consent.ts';
+import type { RowSettlement } from '../run/store.ts';
 import type { DeadLetter, RecordRow } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 
@@ -32,33 +33,31 @@ async function settleInRun(
   candidates: SubscribeCandidate[],
   verdictFor: (c: SubscribeCandidate) => Verdict,
 ): Promise<void> {
-  const rows = await ctx.store.getRows(
-    runId,
-    candidates.flatMap((c) => c.keys),
+  const verdicts = new Map(candidates.map((c) => [c, verdictFor(c)]));
+  const settlements: RowSettlement[] = [...verdicts].flatMap(([candidate, verdict]) =>
+    candidate.keys.map((key) => ({
+      key,
+      consent: verdict.consent,
+      ...(verdict.note ? { note: verdict.note } : {}),
+      ...(verdict.failed ? { failed: verdict.failed } : {}),
+    })),
   );
-  const updated: RecordRow[] = [];
+  // The rows are patched inside Redis; the failed ones come back for their dead letters.
+  const settledRows = await ctx.store.settleRows(runId, settlements);
   const dead: DeadLetter[] = [];
   const settled: { key: string; fingerprint: string; email: string }[] = [];
-  for (const candidate of candidates) {
-    const verdict = verdictFor(candidate);
+  for (const [candidate, verdict] of verdicts) {
     candidate.keys.forEach((key, i) => {
-      const previous = rows.get(key);
-      if (!previous) return;
-      // A candidate settled twice (queued again after a crash) keeps "subscribed" from its first write.
-      const consent = verdict.consent ?? (previous.consent === 'subscribed' ? 'subscribed' : null);
-      const next: RecordRow = verdict.failed
-        ? { ...previous, outcome: 'failed', consent: null, reason: verdict.failed }
-        : { ...previous, consent, reason: verdict.note ?? previous.reason };
-      updated.push(next);
-      if (verdict.failed) {
+      if (!settledRows.has(key)) return;
+      const failedRow = settledRows.get(key);
+      if (verdict.failed && failedRow) {
         const { email, legalBasis, explanation } = candidate;
-        dead.push({ row: next, contact: null, subscription: { email, legalBasis, explanation } });
-      } else if (!verdict.waits) {
+        dead.push({ row: failedRow, contact: null, subscription: { email, legalBasis, explanation } });
+      } else if (!verdict.waits && !verdict.failed) {
         settled.push({ key, fingerprint: candidate.fingerprints[i] ?? '', email: candidate.email });
       }
     });
   }
-  await ctx.store.recordRows(runId, updated);
   await ctx.store.putDeadLetters(runId, dead);
   await ctx.ledger.setLastWrites(settled.filter((s) => s.fingerprint !== ''));
 }

@@ -48,3 +48,46 @@ describe('RunStore.recordRows', () => {
     expect((await store.getRows(run.id, ['mailchimp:a:2'])).get('mailchimp:a:2')?.consent).toBe('subscribed');
   });
 });
+
+describe('RunStore.settleRows', () => {
+  it('patches rows inside Redis with exact counters, answers the failed rows and skips keys without a row', async () => {
+    const store = new RunStore(redis, prefix);
+    const run = await store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    });
+    await store.recordRows(
+      run.id,
+      Array.from({ length: 6 }, (_, i) => row(i, { email: i === 5 ? null : `p${i}@example.com` })),
+    );
+    const settled = await store.settleRows(run.id, [
+      { key: 'mailchimp:a:0', consent: 'subscribed' },
+      { key: 'mailchimp:a:1', consent: 'keptOptedOut', note: 'kept' },
+      { key: 'mailchimp:a:2', consent: null, failed: 'subscription not written: refused' },
+      { key: 'mailchimp:a:3', consent: null, note: 'waits' },
+      // Settled twice (a phase queued again after a crash): "subscribed" stays, counted once.
+      { key: 'mailchimp:a:0', consent: null, note: 'again' },
+      { key: 'mailchimp:a:5', consent: 'subscribed' },
+      { key: 'mailchimp:a:404', consent: 'subscribed' },
+    ]);
+    expect([...settled.keys()].sort()).toEqual([0, 1, 2, 3, 5].map((i) => `mailchimp:a:${i}`));
+    expect(settled.get('mailchimp:a:0')).toBeNull();
+    expect(settled.get('mailchimp:a:2')).toEqual(
+      row(2, { outcome: 'failed', reason: 'subscription not written: refused' }),
+    );
+    const rows = await store.getRows(
+      run.id,
+      [0, 1, 3, 5].map((i) => `mailchimp:a:${i}`),
+    );
+    expect(rows.get('mailchimp:a:0')).toEqual(row(0, { consent: 'subscribed', reason: 'again' }));
+    expect(rows.get('mailchimp:a:1')).toEqual(row(1, { consent: 'keptOptedOut', reason: 'kept' }));
+    expect(rows.get('mailchimp:a:3')).toEqual(row(3, { reason: 'waits' }));
+    expect(rows.get('mailchimp:a:5')).toEqual(row(5, { email: null, consent: 'subscribed' }));
+    const { counts, breakdown } = await store.counts(run.id);
+    expect(counts).toMatchObject({ read: 6, created: 5, failed: 1, subscribed: 2, keptOptedOut: 1 });
+    expect(breakdown['src:mailchimp:failed']).toBe(1);
+    expect(breakdown['src:mailchimp:subscribed']).toBe(2);
+  });
+});
