@@ -10,6 +10,7 @@ import type { ContactWriteResult, HubSpotListsPort } from '../core/ports.ts';
 import { RuntimeError, errorMessage } from '../errors/index.ts';
 import type { WorkerContext } from './context.ts';
 import { ListMembershipState, type ContactLists, type StoredList } from './list-membership-state.ts';
+import { heldBySegments } from './segment-list-state.ts';
 
 /** Per process: list name → id (null: a list of that name whose members the API cannot set). */
 const resolved = new Map<string, string | null>();
@@ -69,6 +70,12 @@ export async function syncListMemberships(
     next.set(contactId, after);
   }
 
+  // A list a segment feeds too (same name) keeps the people the segment still holds.
+  for (const [listId, contactIds] of removes) {
+    const held = await heldBySegments(ctx.redis, ctx.config.queuePrefix, listId, [...contactIds]);
+    for (const id of held) contactIds.delete(id);
+    if (contactIds.size === 0) removes.delete(listId);
+  }
   const replaced = new Map<string, string>();
   const added = await applyChanges(ctx, state, port, lists, adds, 'add', replaced);
   const removed = await applyChanges(ctx, state, port, lists, removes, 'remove', replaced);

@@ -30,31 +30,12 @@ import type { RunInfo } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 import { applyChanges, resolveLists } from './list-memberships.ts';
 import { ListMembershipState } from './list-membership-state.ts';
+import { heldBySegments, segmentKeys, type SegmentKeys } from './segment-list-state.ts';
 
 /** Record ids per membership change handed out by one SPOP (the connector sends them 100 a call). */
 const CHANGE_CHUNK = 1000;
 /** This run's sets outlive the longest phase; they are deleted when the segment is done. */
 const RUN_KEY_TTL_SECONDS = 24 * 3600;
-
-/**
- * Redis keys of one segment, under the queue prefix: a dry run reads them and writes none but its own run's.
- * - `members` (no expiry; HubSpot record ids): who the tool put in the segment's HubSpot list;
- * - `listIds` (no expiry, one hash for all segments): which HubSpot list `members` is about, so that a segment
- *   whose list changes (renamed, a new name pattern, a list made again) starts over with nobody in the new one.
- */
-export function segmentKeys(prefix: string, runId: string, sourceId: string) {
-  const base = `${prefix}:list-memberships:segment`;
-  return {
-    members: `${base}:${sourceId}`,
-    listIds: `${base}-lists`,
-    seen: `${base}-run:${runId}:${sourceId}:seen`,
-    diff: `${base}-run:${runId}:${sourceId}:diff`,
-    /** Never written: the empty `members` of a dry run whose segment has a new list. */
-    none: `${base}-run:${runId}:${sourceId}:none`,
-  };
-}
-
-type SegmentKeys = ReturnType<typeof segmentKeys>;
 
 /** Errors that leave the segment lists as they were for this run (the next run catches up) and go on. */
 const passing = [TransientError, MalformedResponseError, RuntimeError, RecordValidationError];
@@ -173,8 +154,9 @@ async function change(
   for (;;) {
     const ids = await ctx.redis.spop(keys.diff, CHANGE_CHUNK);
     if (ids.length === 0) return total;
+    const sent = kind === 'add' ? ids : await leaving(ctx, state, target, ids);
     const replaced = new Map<string, string>();
-    const changes = new Map([[target.listId, new Set(ids)]]);
+    const changes = new Map(sent.length > 0 ? [[target.listId, new Set(sent)]] : []);
     total += await applyChanges(ctx, state, port, target.lists, changes, kind, replaced);
     const again = replaced.get(target.listId);
     if (again) {
@@ -196,4 +178,20 @@ async function change(
     if (kind === 'add') await ctx.redis.sadd(keys.members, ...ids);
     else await ctx.redis.srem(keys.members, ...ids);
   }
+}
+
+/** Of the people who left the segment, those no other source of the same list holds (a tag, another segment). */
+async function leaving(
+  ctx: WorkerContext,
+  state: ListMembershipState,
+  target: Target,
+  ids: string[],
+): Promise<string[]> {
+  const { listId, list } = target;
+  const bySegment = await heldBySegments(ctx.redis, ctx.config.queuePrefix, listId, ids, list.sourceId);
+  const byRecords = await state.contactLists(ids.filter((id) => !bySegment.has(id)));
+  const held = (id: string) =>
+    bySegment.has(id) ||
+    Object.values(byRecords.get(id) ?? {}).some((lists) => lists.some((l) => l.id === listId));
+  return ids.filter((id) => !held(id));
 }

@@ -7,18 +7,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ListOverviewRow } from '../../src/cli/commands/lists.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
-import type { HubSpotSnapshot } from '../../src/sandbox/hubspot/index.ts';
 import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { normalize } from '../helpers/expected-state.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
+import { LIST_ROUTES, hubspotLists } from './helpers/lists.ts';
 import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
-
-const LIST_ROUTES = {
-  create: /^POST \/crm\/v3\/lists$/,
-  add: /^PUT \/crm\/v3\/lists\/:listId\/memberships\/add$/,
-  remove: /^PUT \/crm\/v3\/lists\/:listId\/memberships\/remove$/,
-};
 
 const pool = new StackPool();
 afterEach(() => pool.closeAll());
@@ -38,14 +32,6 @@ async function openStack(seed: number): Promise<LocalStack> {
     sandbox: { seed, limits: false, dataset: dataset(seed) },
     env: { CONSTANT_CONTACT_RATE_LIMIT: '100', HUBSPOT_LISTS: 'audiences,tags,cc-lists' },
   });
-}
-
-/** List name → member emails, as HubSpot holds them. */
-function hubspotLists(snapshot: HubSpotSnapshot): Map<string, string[]> {
-  const emailOf = new Map(snapshot.contacts.map((c) => [c.id, (c.email ?? '').toLowerCase()]));
-  return new Map(
-    snapshot.lists.map((l) => [l.name, l.members.map((id) => emailOf.get(id) ?? `?${id}`).sort()]),
-  );
 }
 
 /**

@@ -9,69 +9,21 @@ import type { ListOverviewRow } from '../../src/cli/commands/lists.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
 import type { MailchimpListSeed } from '../../src/sandbox/generator/types.ts';
 import { DryPlanStore } from '../../src/run/dry-plan.ts';
-import { generateDataset, startSandbox } from '../../src/sandbox/index.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { normalize } from '../helpers/expected-state.ts';
 import { hubspotCalls } from './helpers/hubspot-state.ts';
-import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
-
-const LIST_ROUTES = {
-  create: /^POST \/crm\/v3\/lists$/,
-  add: /^PUT \/crm\/v3\/lists\/:listId\/memberships\/add$/,
-  remove: /^PUT \/crm\/v3\/lists\/:listId\/memberships\/remove$/,
-};
+import { LIST_ROUTES, hubspotLists, peopleOf, segmentDataset, writtenEmails } from './helpers/lists.ts';
+import { StackPool, sleep } from './helpers/stack.ts';
 
 const pool = new StackPool();
 afterEach(() => pool.closeAll());
 
-const dataset = (seed: number) =>
-  generateDataset({
-    seed,
-    mailchimp: { audiences: 2, membersPerAudience: 60 },
-    constantContact: { contacts: 0 },
-    hubspotPreexisting: { contacts: 0 },
-  });
-
 async function openStack(seed: number, kinds: string): Promise<LocalStack> {
   return pool.open({
-    sandbox: { seed, limits: false, dataset: dataset(seed) },
+    sandbox: { seed, limits: false, dataset: segmentDataset(seed) },
     env: { HUBSPOT_LISTS: kinds },
   });
-}
-
-/** List name → member emails, as HubSpot holds them. */
-function hubspotLists(stack: LocalStack): Map<string, string[]> {
-  const snapshot = stack.sandbox.hubspot.snapshot();
-  const emailOf = new Map(snapshot.contacts.map((c) => [c.id, (c.email ?? '').toLowerCase()]));
-  return new Map(
-    snapshot.lists.map((l) => [l.name, l.members.map((id) => emailOf.get(id) ?? `?${id}`).sort()]),
-  );
-}
-
-/** Addresses of every record the runs wrote (neither skipped nor failed). */
-async function writtenEmails(stack: LocalStack, runIds: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const runId of runIds) {
-    for (const row of (await rowsOf(stack.app.store, runId)).values()) {
-      if (row.outcome !== 'failed' && row.outcome !== 'skipped' && row.email) out.add(row.email);
-    }
-  }
-  return out;
-}
-
-/** The written people among these members (archived members are in no segment). */
-function peopleOf(
-  stack: LocalStack,
-  list: MailchimpListSeed,
-  written: Set<string>,
-  inSegment: (m: { email_address: string; tags: { name: string }[] }) => boolean,
-): string[] {
-  return stack.sandbox.mailchimp
-    .members(list.id)
-    .filter((m) => m.status !== 'archived' && inSegment(m))
-    .map((m) => normalize(m.email_address))
-    .filter((e): e is string => !!e && written.has(e))
-    .sort();
 }
 
 const sorted = (m: Map<string, string[]>) => [...m].sort(([a], [b]) => a.localeCompare(b));
@@ -118,7 +70,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
         if (people.length > 0) expected.set(`Mailchimp · ${list.name} · ${tag.name}`, people);
       }
     }
-    const lists = hubspotLists(stack);
+    const lists = hubspotLists(stack.sandbox.hubspot.snapshot());
     expect(sorted(lists)).toEqual(sorted(expected));
     // Opted-out people are in their segment's list: lists are not consent.
     const optedOut = sandbox.mailchimp
@@ -139,7 +91,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(hubspotCalls(calls, /contacts\/batch\/upsert$/)).toBeGreaterThan(0);
     for (const route of Object.values(LIST_ROUTES)) expect(hubspotCalls(calls, route)).toBe(0);
     expect(again.breakdown.listMembershipsAdded ?? 0).toBe(0);
-    expect(sorted(hubspotLists(stack))).toEqual(sorted(expected));
+    expect(sorted(hubspotLists(stack.sandbox.hubspot.snapshot()))).toEqual(sorted(expected));
 
     // esp-sync lists: each saved segment with Mailchimp's count and its HubSpot list's size.
     const env = {
@@ -195,13 +147,13 @@ describe('Mailchimp segments → HubSpot lists', () => {
     const members = new Set(chosen);
     const expected = peopleOf(stack, list, written, (m) => members.has(m.email_address));
     expect(expected.length).toBeGreaterThan(5);
-    expect(hubspotLists(stack).get(name)).toEqual(expected);
+    expect(hubspotLists(stack.sandbox.hubspot.snapshot()).get(name)).toEqual(expected);
     expect(real.breakdown.listMembershipsAdded).toBe(expected.length);
     expect(dry.breakdown.listMembershipsAdded).toBe(expected.length);
   });
 
   it('fills the new list when the list of a segment changes (a new name pattern), though no record changed', async () => {
-    const sandbox = await startSandbox({ seed: 197, limits: false, dataset: dataset(197) });
+    const sandbox = await startSandbox({ seed: 197, limits: false, dataset: segmentDataset(197) });
     pool.onClose(() => sandbox.close());
     const queuePrefix = pool.prefix('segment-rename');
     const list = sandbox.dataset.mailchimp.lists[0]!;
@@ -232,12 +184,61 @@ describe('Mailchimp segments → HubSpot lists', () => {
       members.has(m.email_address),
     );
     expect(expected.length).toBeGreaterThan(5);
-    const lists = hubspotLists(after);
+    const lists = hubspotLists(after.sandbox.hubspot.snapshot());
     expect(lists.get(`MC ${list.name} / Thirds`)).toEqual(expected);
     // The list of the old name is the tool's no more; it keeps its people.
     expect(lists.get(`Mailchimp · ${list.name} · Thirds`)).toEqual(expected);
     expect(second.breakdown.listMembershipsAdded).toBe(expected.length);
     expect(second.breakdown.listMembershipsRemoved ?? 0).toBe(0);
+  });
+
+  it('a saved segment named like a tag shares its list: a person stays while the tag or the segment still holds them', async () => {
+    const stack = await openStack(198, 'tags,saved-segments');
+    const { sandbox } = stack;
+    const list = sandbox.dataset.mailchimp.lists[0]!;
+    const valid = sandbox.mailchimp
+      .members(list.id)
+      .filter((m) => normalize(m.email_address) && m.status === 'subscribed');
+    const tag = valid.find((m) => m.tags.length > 0)!.tags[0]!;
+    const withTag = valid.filter((m) => m.tags.some((t) => t.id === tag.id));
+    const [keepsTag, keepsSegment] = withTag;
+    const untagged = valid.find((m) => m.tags.length === 0)!;
+    expect(keepsSegment).toBeDefined();
+    const segmentId = sandbox.mailchimp.addSavedSegment(list.id, tag.name, [
+      keepsTag!.email_address,
+      keepsSegment!.email_address,
+      untagged.email_address,
+    ]);
+    const first = await stack.run({ sources: ['mailchimp'], kind: 'sync' });
+    expect(first.run.status).toMatch(/^completed/);
+
+    // One leaves the segment and keeps the tag; the other loses the tag and stays in the segment.
+    sandbox.mailchimp.setSegmentMembers(list.id, segmentId, [
+      keepsSegment!.email_address,
+      untagged.email_address,
+    ]);
+    sandbox.mailchimp.updateMember(list.id, keepsSegment!.email_address, {
+      tags: keepsSegment!.tags.filter((t) => t.id !== tag.id).map((t) => t.name),
+    });
+    await sleep(1100);
+    const second = await stack.run({ sources: ['mailchimp'], kind: 'sync' });
+    expect(second.run.status).toMatch(/^completed/);
+
+    const written = await writtenEmails(stack, [first.run.id, second.run.id]);
+    const inSegment = new Set([keepsSegment!.email_address, untagged.email_address]);
+    const expected = peopleOf(
+      stack,
+      list,
+      written,
+      (m) => inSegment.has(m.email_address) || m.tags.some((t) => t.name === tag.name),
+    );
+    const shared = hubspotLists(stack.sandbox.hubspot.snapshot()).get(
+      `Mailchimp · ${list.name} · ${tag.name}`,
+    );
+    expect(shared).toEqual(expected);
+    expect(shared).toEqual(
+      expect.arrayContaining([keepsTag, keepsSegment].map((m) => normalize(m!.email_address))),
+    );
   });
 
   it('takes a person out of a segment list on the next sync when Mailchimp takes them out of the segment, and keeps opted-out people in', async () => {
@@ -258,10 +259,12 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(first.run.status).toMatch(/^completed/);
     const name = `Mailchimp · ${list.name} · Regulars`;
     const email = (m: { email_address: string }) => normalize(m.email_address)!;
-    expect(hubspotLists(stack).get(name)).toEqual([leaving!, staying!, optingOut!].map(email).sort());
+    expect(hubspotLists(stack.sandbox.hubspot.snapshot()).get(name)).toEqual(
+      [leaving!, staying!, optingOut!].map(email).sort(),
+    );
     // Static segments are carried as segments here (tags are not chosen): a tag's list is its segment's.
     const tagList = `Mailchimp · ${list.name} · ${tagged.tags[0]!.name}`;
-    expect(hubspotLists(stack).get(tagList)).toContain(email(tagged));
+    expect(hubspotLists(stack.sandbox.hubspot.snapshot()).get(tagList)).toContain(email(tagged));
 
     // Segment changes without any change to the members' records, an opt-out, and a tag taken off.
     sandbox.mailchimp.setSegmentMembers(list.id, segmentId, [
@@ -278,7 +281,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     sandbox.resetCallCounts();
     const second = await stack.run({ sources: ['mailchimp'], kind: 'sync' });
     expect(second.run.status).toMatch(/^completed/);
-    const lists = hubspotLists(stack);
+    const lists = hubspotLists(stack.sandbox.hubspot.snapshot());
     expect(lists.get(name)).toEqual([staying!, optingOut!, joining!].map(email).sort());
     expect(lists.get(tagList)).not.toContain(email(tagged));
     expect(second.breakdown.listMembershipsRemoved).toBe(2);
