@@ -3,6 +3,7 @@ import { jobId, QUEUE_NAMES } from '../queue/queues.ts';
 import { releaseRun } from '../run/start.ts';
 import { scanTargets } from '../lib/redis.ts';
 import type { WorkerContext } from './context.ts';
+import { dropDryRunState } from './dry-run.ts';
 
 export const RELEASE_RUN_JOB = 'release-run';
 const CHECK_EVERY_MS = 2_000;
@@ -32,6 +33,8 @@ export async function processReleaseRun(
     throw new DelayedError();
   }
   await releaseRun(ctx.store, run);
+  // A failed dry run never reaches finalize: its copy of the cross-run state goes here.
+  if (run.dryRun) await dropDryRunState(ctx, run.id);
 }
 
 /** Any job of the run (their ids start with the run id) in any queue that has not finished yet. */

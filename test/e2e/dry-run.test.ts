@@ -8,15 +8,18 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { retryFailedRun } from '../../src/dashboard/actions.ts';
 import type { LocalStack } from '../../src/demo/local-stack.ts';
+import { AuthError } from '../../src/errors/index.ts';
 import { ledgerKeys } from '../../src/ledger/keys.ts';
 import { DryPlanStore } from '../../src/run/dry-plan.ts';
 import { reportLines } from '../../src/run/report.ts';
 import type { RecordRow, RunCounts } from '../../src/run/types.ts';
+import { startRun } from '../../src/run/start.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
 import type { CallCounts } from '../../src/sandbox/index.ts';
 import { MARKETING, WRITE_ROUTES, hubspotCalls } from './helpers/hubspot-state.ts';
 import { openCliStack, runCli } from './helpers/cli.ts';
-import { StackPool, rowsOf, sleep } from './helpers/stack.ts';
+import { openConsentStack } from './helpers/consent-stack.ts';
+import { StackPool, rowsOf, sleep, waitFor } from './helpers/stack.ts';
 
 /** outcomeOf's reason for a record whose person's properties a newer record wrote. */
 const OWNED_ELSEWHERE = 'a more recently changed record of this email set its properties';
@@ -239,4 +242,32 @@ describe('dry run', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a dry run that fails leaves none of its copy of the cross-run state behind', async () => {
+    const c = await openConsentStack(pool, 75);
+    const { app, config } = c.stack;
+    // One page fails for good (credentials refused) while the others write into the dry run's copy.
+    c.mailchimpHooks.current = (real) => ({
+      memberPage: async (params) => {
+        if (params.status !== 'cleaned') return real.memberPage(params);
+        await sleep(500);
+        throw new AuthError('Mailchimp refused the API key (simulated)', 'mailchimp');
+      },
+    });
+    const run = await startRun(app, {
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+      dryRun: true,
+    });
+    const dryKeys = () => app.redis.keys(`${config.queuePrefix}:dry:*`);
+    await waitFor(
+      'the dry run to fail',
+      async () => (await app.store.getRun(run.id))?.status === 'failed',
+      20_000,
+    );
+    await waitFor('its copy to be removed', async () => (await dryKeys()).length === 0, 30_000);
+    expect(await app.store.getRun(run.id)).toMatchObject({ status: 'failed', dryRun: true });
+  }, 60_000);
 });
