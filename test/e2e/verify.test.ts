@@ -15,9 +15,9 @@ import { maskAddress } from '../../src/dashboard/mask.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { runLocks } from '../../src/run/start.ts';
 import type { Difference } from '../../src/verify/compare.ts';
-import { runCli, type CliResult } from './helpers/cli.ts';
+import { runCli, spawnCli, type CliResult } from './helpers/cli.ts';
 import { consentOf, hubspotCalls, resubscribeInHubSpot, WRITE_ROUTES } from './helpers/hubspot-state.ts';
-import { StackPool, rowsOf } from './helpers/stack.ts';
+import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
 let stack: LocalStack;
@@ -266,4 +266,21 @@ describe('esp-sync verify against the sandbox', () => {
     });
     expect((await verifyHere()).ok).toBe(true);
   }, 180_000);
+
+  it('Ctrl-C cancels the verify run it is on (no run is left running) and exits 130', async () => {
+    // Slow Mailchimp answers, so that the verify is still reading when Ctrl-C comes.
+    stack.sandbox.faults.set({ mailchimp: { latencyMs: 1000 } });
+    try {
+      const running = spawnCli(['verify'], env);
+      await waitFor('the verify run to start', () => /verify: run \S+/.test(running.output().stderr), 30_000);
+      running.child.kill('SIGINT');
+      const result = await running.done;
+      const runId = /verify: run (\S+)/.exec(result.stderr)![1]!;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain(`verify: run ${runId} cancelled; it proves nothing.`);
+      expect((await stack.app.store.getRun(runId))!.status).toBe('cancelled');
+    } finally {
+      stack.sandbox.faults.clear('mailchimp');
+    }
+  }, 60_000);
 });

@@ -11,7 +11,7 @@ import {
 import { fixText, verifyText } from '../../verify/format.ts';
 import { differenceLines, firstDifferences, verifyJsonLines } from '../../verify/run-report.ts';
 import { VerifyRunStore } from '../../verify/run-store.ts';
-import { startVerifyRun } from '../../verify/verify-run.ts';
+import { startVerifyRun, VerifyCancelledError } from '../../verify/verify-run.ts';
 import { verifyDeps } from '../../verify/wiring.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { createProgressReporter } from '../progress.ts';
@@ -52,6 +52,16 @@ export function registerVerifyCommand(program: Command): void {
       const scope = { sources, audiences: opts.audience ?? [] };
       const app = await createApp(config);
       const reporter = opts.fix ? createProgressReporter() : null;
+      // Ctrl-C cancels the verify run it is on (it ends `cancelled` after its current page or chunk, instead of
+      // staying `running`); a second Ctrl-C quits at once.
+      let current: string | null = null;
+      let interrupted = false;
+      const onInterrupt = () => {
+        interrupted = true;
+        process.stderr.write('verify: stopping after the current page (Ctrl-C again quits at once)\n');
+        if (current) void app.store.requestCancel(current);
+      };
+      process.once('SIGINT', onInterrupt);
       try {
         const deps = verifyDeps(app, {
           progress: (message) => process.stderr.write(`verify: ${message}\n`),
@@ -60,11 +70,13 @@ export function registerVerifyCommand(program: Command): void {
         // Each verify is a run: its differences go to Redis as they are found, and are printed from there.
         const runs = new VerifyRunStore(app.store);
         const once = () =>
-          startVerifyRun({ ...deps.verify, keepDifferences: false }, runs, scope, (runId) =>
+          startVerifyRun({ ...deps.verify, keepDifferences: false }, runs, scope, (runId) => {
+            current = runId;
+            if (interrupted) void app.store.requestCancel(runId);
             process.stderr.write(
               `verify: run ${runId} (\`esp-sync report ${runId}\` lists its differences)\n`,
-            ),
-          );
+            );
+          });
         const shown = async (runId: string) => firstDifferences(runs, runId, SHOWN_PER_KIND);
         let { runId, report } = await once();
         let fixed: FixResult | null = null;
@@ -90,7 +102,12 @@ export function registerVerifyCommand(program: Command): void {
         } else if (opts.csv) await writeLines(differenceLines(runs, runId, 'csv'));
         else process.stdout.write(verifyText({ ...report, differences: await shown(runId) }));
         process.exitCode = report.ok ? ExitCode.Ok : ExitCode.FinishedWithFailures;
+      } catch (err) {
+        if (!(interrupted && err instanceof VerifyCancelledError)) throw err;
+        process.stderr.write(`verify: run ${current} cancelled; it proves nothing.\n`);
+        process.exitCode = ExitCode.Interrupted;
       } finally {
+        process.off('SIGINT', onInterrupt);
         reporter?.stop();
         await app.close();
       }
