@@ -1,6 +1,7 @@
 import type { Difference, DifferenceKind } from './compare.ts';
 import { DIFFERENCE_KINDS, FAILING_KINDS } from './compare.ts';
 import type { FixResult } from './fix.ts';
+import type { VerifyRunState } from './run-store.ts';
 import type { VerifyReport } from './verify.ts';
 
 export const KIND_LABELS: Record<DifferenceKind, string> = {
@@ -68,4 +69,29 @@ export function differenceCsvLine(d: Difference): string {
 /** One row per listed difference. */
 export function verifyCsv(report: VerifyReport): string {
   return `${[VERIFY_CSV_COLUMNS.join(','), ...report.differences.map(differenceCsvLine)].join('\n')}\n`;
+}
+
+/** `esp-sync status` of a verify run: where it is, and its differences by kind so far. */
+export function verifyStatusText(
+  run: { id: string; status: string; error: string | null },
+  state: VerifyRunState,
+  read: number,
+): string {
+  const p = state.progress;
+  const where = !p
+    ? 'not started'
+    : p.step === 'reading'
+      ? `reading the sources, ${p.read} records read`
+      : `compared ${p.compared} of ${p.people} people with HubSpot, from ${p.read} source records`;
+  const lines = [
+    `Verify run ${run.id}: ${run.status}${state.summary ? `, ${read} records read` : ` (${where})`}` +
+      `${run.error ? ` — ${run.error}` : ''}`,
+  ];
+  const width = Math.max(...DIFFERENCE_KINDS.map((k) => KIND_LABELS[k].length));
+  for (const kind of DIFFERENCE_KINDS) {
+    const flag = FAILING_KINDS.has(kind) && state.counts[kind] > 0 ? '  ← must be fixed' : '';
+    lines.push(`  ${KIND_LABELS[kind].padEnd(width)}  ${state.counts[kind]}${flag}`);
+  }
+  lines.push(`\`esp-sync report ${run.id}\` lists the differences.`);
+  return `${lines.join('\n')}\n`;
 }

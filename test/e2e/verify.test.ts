@@ -187,6 +187,13 @@ describe('esp-sync verify against the sandbox', () => {
       ),
     );
 
+    const status = await runCli(['status', runId], env);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^Verify run ${runId}: completed_with_errors, \\d+ records read\\n  opt-out not applied +1  ← must be fixed\\n`,
+      ),
+    );
+
     const csv = await runCli(['report', runId], env);
     expect(csv.code).toBe(0);
     const [header, ...lines] = csv.stdout.trim().split('\n');

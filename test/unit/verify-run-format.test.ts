@@ -11,6 +11,7 @@ import { renderVerifyRunPage, type VerifyPageData } from '../../src/dashboard/ve
 import { createAlerter } from '../../src/monitoring/alerts.ts';
 import { emptyCounts, type RunInfo } from '../../src/run/types.ts';
 import type { Difference, DifferenceKind } from '../../src/verify/compare.ts';
+import { verifyStatusText } from '../../src/verify/format.ts';
 import { differenceLines, verifyJsonLines } from '../../src/verify/run-report.ts';
 import type { VerifyRunStore } from '../../src/verify/run-store.ts';
 
@@ -155,6 +156,40 @@ describe('a verify run elsewhere', () => {
     );
     expect(line).toContain('verify mailchimp');
     expect(line.endsWith('read 120, differences 7 (opt-outs missing 3)')).toBe(true);
+  });
+
+  it('esp-sync status: where it is, then its differences by kind', () => {
+    const comparing = verifyStatusText(
+      { id: 'run-v1', status: 'running', error: null },
+      {
+        progress: { step: 'comparing', read: 300, people: 200, compared: 100 },
+        summary: null,
+        counts: counts(),
+      },
+      300,
+    );
+    expect(comparing.split('\n')[0]).toBe(
+      'Verify run run-v1: running (compared 100 of 200 people with HubSpot, from 300 source records)',
+    );
+    const done = verifyStatusText(
+      { id: 'run-v1', status: 'completed_with_errors', error: null },
+      {
+        progress: { step: 'comparing', read: 300, people: 200, compared: 200 },
+        summary: {} as never,
+        counts: counts({ optOutMissing: 2 }),
+      },
+      300,
+    );
+    expect(done.split('\n')).toEqual([
+      'Verify run run-v1: completed_with_errors, 300 records read',
+      '  opt-out not applied         2  ← must be fixed',
+      '  consent unreadable          0',
+      '  subscribed without consent  0',
+      '  missing contact             0',
+      '  properties differ           0',
+      '`esp-sync report run-v1` lists the differences.',
+      '',
+    ]);
   });
 
   it('its report: one CSV row or JSON element per difference', async () => {

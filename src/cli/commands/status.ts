@@ -5,6 +5,8 @@ import { ConfigError } from '../../errors/index.ts';
 import type { PendingOptOutSummary } from '../../core/consent.ts';
 import { ConsentLedger } from '../../ledger/ledger.ts';
 import { snapshot } from '../../run/follow.ts';
+import { verifyStatusText } from '../../verify/format.ts';
+import { VerifyRunStore } from '../../verify/run-store.ts';
 import { progressLine, summaryJson, summaryText } from '../summary.ts';
 
 export function registerStatusCommand(program: Command): void {
@@ -32,6 +34,15 @@ export function registerStatusCommand(program: Command): void {
           );
         }
         const pending = await new ConsentLedger(app.redis, app.config.queuePrefix).pendingOptOutSummary();
+        if (s.run.kind === 'verify') {
+          const state = await new VerifyRunStore(app.store).state(id);
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify({ run: s.run, counts: s.counts, verify: state, pendingOptOuts: pending })}\n`
+              : `${verifyStatusText(s.run, state, s.counts.read)}${pendingOptOutsLine(pending)}`,
+          );
+          return;
+        }
         if (opts.json) {
           const body = {
             ...(JSON.parse(summaryJson(s)) as Record<string, unknown>),
