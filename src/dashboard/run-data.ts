@@ -2,6 +2,7 @@ import type { PendingOptOutSummary } from '../core/consent.ts';
 import { ConsentLedger } from '../ledger/ledger.ts';
 import { progressOf, snapshot, type RunSnapshot } from '../run/follow.ts';
 import { DryPlanStore, type DryRunTotals } from '../run/dry-plan.ts';
+import { readImportFiles, type ImportFile } from '../run/imports.ts';
 import type { RunStore } from '../run/store.ts';
 import type { RecordRow } from '../run/types.ts';
 
@@ -21,6 +22,8 @@ export interface RunPageData extends RunSnapshot {
   failuresTruncated: boolean;
   /** A dry run's plan totals: the calls a real run would make, lists and properties it would create. */
   plan: DryRunTotals | null;
+  /** An import-mode run's HubSpot imports, one per CSV file (null before its files are written). */
+  imports: ImportFile[] | null;
 }
 
 /**
@@ -54,8 +57,10 @@ export async function loadRunPage(
     new ConsentLedger(store.redis, store.prefix).pendingOptOutSummary(),
     s.run.dryRun ? new DryPlanStore(store.redis, store.prefix, runId).totals() : null,
   ]);
+  const imports = s.run.mode === 'import' ? await readImportFiles(store.redis, store.prefix, runId) : null;
   return {
     ...s,
+    imports,
     progress: progressOf(s),
     retryable,
     pendingOptOuts,

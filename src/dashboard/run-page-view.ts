@@ -3,6 +3,7 @@ import { maskAddress, maskText } from './mask.ts';
 import { isFinished } from '../run/follow.ts';
 import { COUNT_NAMES } from '../run/types.ts';
 import { breakdownTables } from './breakdown.ts';
+import { importsSection } from './imports-view.ts';
 import { planSection } from './dry-run-plan-view.ts';
 import { barChart } from './chart.ts';
 import { formatDuration, formatTime, html, page, type Html } from './html.ts';
@@ -212,6 +213,6 @@ export function renderRunPage(d: RunPageData, options: { readOnly: boolean }): s
     </p>
     ${r.error ? html`<p class="error">${maskEmail(r.error)}</p>` : ''}
     ${r.notices.map((n) => html`<p class="note">${maskEmail(n)}</p>`)}
-    ${actions(d, options.readOnly)}${progressSection(d)}${countsTable(d)}${planSection(d)}${charts}${failuresTable(d)}`;
+    ${actions(d, options.readOnly)}${progressSection(d)}${importsSection(d.imports)}${countsTable(d)}${planSection(d)}${charts}${failuresTable(d)}`;
   return page(`Run ${r.id}`, body, isFinished(r) ? {} : { refreshSeconds: 2 });
 }

@@ -7,39 +7,13 @@
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONSENT_RANK } from '../core/contact.ts';
+import { importKeys, readImportFiles, WRITTEN_MARK, type ImportFile } from '../run/imports.ts';
 import type { RunInfo } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 import { CsvSplitter, HUBSPOT_FILE_LIMITS, type CsvSink } from './import-csv.ts';
-import {
-  importKeys,
-  mergedProperties,
-  parseStaged,
-  scanStaged,
-  type StagedRecord,
-} from './import-staging.ts';
+import { mergedProperties, parseStaged, scanStaged, type StagedRecord } from './import-staging.ts';
 
 export type FileGroup = 'marketing' | 'contacts';
-
-export interface ImportFile {
-  /** `marketing-1`, `contacts-2`, …: the file's group and its place in the group. */
-  id: string;
-  /** The import's name in HubSpot, unique per run and file: how a crashed start is found again. */
-  name: string;
-  fileName: string;
-  marketable: boolean;
-  rows: number;
-  columns: string[];
-  importId: string | null;
-  /** Set just before the import is started: an id-less file that is `starting` may exist in HubSpot already. */
-  starting: boolean;
-  state: string;
-  written: number | null;
-  errors: number | null;
-  /** Its records have their rows (outcome known). */
-  settled: boolean;
-}
-
-const WRITTEN_MARK = '_written';
 
 export class ImportFiles {
   private readonly keys;
@@ -53,12 +27,7 @@ export class ImportFiles {
 
   /** Every file of the run, or null when they have not been written yet. */
   async list(): Promise<ImportFile[] | null> {
-    const raw = await this.ctx.redis.hgetall(this.keys.files);
-    if (raw[WRITTEN_MARK] !== '1') return null;
-    return Object.entries(raw)
-      .filter(([k]) => k !== WRITTEN_MARK)
-      .map(([, v]) => JSON.parse(v) as ImportFile)
-      .sort((a, b) => a.id.localeCompare(b.id));
+    return readImportFiles(this.ctx.redis, this.ctx.config.queuePrefix, this.runId);
   }
 
   async save(file: ImportFile): Promise<void> {
@@ -96,6 +65,8 @@ export class ImportFiles {
     };
     // HSCAN may return a field twice; each address gets one row.
     const seen = new Set<string>();
+    // A line list left by an attempt that died half-way is emptied before this attempt's first push to it.
+    const emptied = new Set<string>();
     for await (const chunk of scanStaged(redis, this.keys.staged)) {
       const fresh = chunk.filter(([email, staged]) => staged.length > 0 && !seen.has(email));
       const marketable = await this.marketable(fresh);
@@ -112,6 +83,8 @@ export class ImportFiles {
       }
       const pipeline = redis.pipeline();
       for (const [id, emails] of lines) {
+        if (!emptied.has(id)) pipeline.del(this.keys.lines(id));
+        emptied.add(id);
         pipeline
           .rpush(this.keys.lines(id), ...emails)
           .expire(this.keys.lines(id), this.ctx.store.retentionSeconds);

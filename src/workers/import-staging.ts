@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { SourceContact } from '../core/contact.ts';
-import { runKeys } from '../run/keys.ts';
+import { importKeys } from '../run/imports.ts';
 import type { WorkerContext } from './context.ts';
 import type { MoveVerdict } from './email-moves.ts';
 import type { OptOutResult } from './opt-outs.ts';
@@ -20,18 +20,6 @@ export interface StagedRecord {
   fingerprint: string;
   /** The record had been written before (by an earlier run): its import row updates rather than creates. */
   known: boolean;
-}
-
-export function importKeys(prefix: string, runId: string) {
-  const base = `${runKeys(prefix, runId).info}:import`;
-  return {
-    /** email → JSON array of StagedRecord. */
-    staged: `${base}:staged`,
-    /** file index → JSON ImportFile (import-files.ts). */
-    files: `${base}:files`,
-    /** The emails of one file, in line order (line n + 2: the header is line 1). */
-    lines: (fileId: string) => `${base}:lines:${fileId}`,
-  };
 }
 
 // Appends each entry to its address's array in one round trip; the caller holds the addresses' locks.

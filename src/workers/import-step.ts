@@ -15,7 +15,8 @@ import type { ContactWriteResult, HubSpotImportsPort, ImportRowError, ImportStat
 import { ConfigError } from '../errors/index.ts';
 import type { RunInfo } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
-import { ImportFiles, type ImportFile } from './import-files.ts';
+import type { ImportFile } from '../run/imports.ts';
+import { ImportFiles } from './import-files.ts';
 import type { StagedRecord } from './import-staging.ts';
 import { persistSettled, settleWritten, type WrittenRecord } from './write-settle.ts';
 

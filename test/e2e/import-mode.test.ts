@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { loadRunPage } from '../../src/dashboard/run-data.ts';
+import { renderRunPage } from '../../src/dashboard/run-page-view.ts';
 import { snapshot as runSnapshot, type RunSnapshot } from '../../src/run/follow.ts';
 import { startRun } from '../../src/run/start.ts';
 import type { RecordRow } from '../../src/run/types.ts';
@@ -172,6 +174,11 @@ describe('import mode', () => {
     const imports = stack.sandbox.hubspot.snapshot().imports;
     expect(imports.flatMap((i) => i.errors.map((e) => e.errorType))).toEqual(['INVALID_EMAIL']);
     expect(done.run.notices.join(' ')).toMatch(/HubSpot import\(s\).*1 row error/);
+    // The run page shows each import with its state.
+    const page = renderRunPage((await loadRunPage(stack.app.store, done.run.id))!, { readOnly: true });
+    for (const i of imports) {
+      expect(page).toMatch(new RegExp(`<td>${i.id}</td>\\s*<td class="import-state">DONE</td>`));
+    }
   }, 60_000);
 
   it('a worker killed while its imports run is replaced by one that polls them, never starting a second', async () => {
@@ -181,7 +188,7 @@ describe('import mode', () => {
       seed: OPTIONS.seed,
       limits: false,
       dataset,
-      hubspot: { importDelayMs: 4_000 },
+      hubspot: { importDelayMs: 8_000 },
     });
     pool.onClose(() => sandbox.close());
     const stack = await pool.open({ existingSandbox: sandbox, workers: false });
@@ -203,9 +210,17 @@ describe('import mode', () => {
       mode: 'import',
     });
     await waitFor(
-      `an import to start (worker output: ${first.output().slice(-300)})`,
-      () => sandbox.hubspot.snapshot().imports.length > 0,
-      30_000,
+      'an import to start',
+      async () => {
+        const s = await runSnapshot(stack.app.store, run.id);
+        if (s && ['completed', 'completed_with_errors', 'failed'].includes(s.run.status)) {
+          throw new Error(
+            `The run ended before the kill: ${s.run.status} ${s.run.error ?? ''} ${first.output()}`,
+          );
+        }
+        return sandbox.hubspot.snapshot().imports.length > 0;
+      },
+      90_000,
     );
     first.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
@@ -244,5 +259,5 @@ describe('import mode', () => {
     for (const email of want.subscribed.keys()) {
       expect([email, got.statuses[email]?.subscriptions[MARKETING]?.status]).toEqual([email, 'SUBSCRIBED']);
     }
-  }, 120_000);
+  }, 180_000);
 });

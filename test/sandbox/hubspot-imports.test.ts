@@ -14,7 +14,7 @@ const TOKEN = 'pat-na1-imports';
 let sim: HubSpotSim;
 let server: { url: string; close: () => Promise<void> };
 
-const fresh = (options: Parameters<typeof createHubSpotSim>[0] = {}) =>
+const fresh = (options: Partial<Parameters<typeof createHubSpotSim>[0]> = {}) =>
   createHubSpotSim({
     accessTokens: [TOKEN],
     rateLimitPer10s: 0,
