@@ -260,4 +260,36 @@ describe('import mode', () => {
       expect([email, got.statuses[email]?.subscriptions[MARKETING]?.status]).toEqual([email, 'SUBSCRIBED']);
     }
   }, 180_000);
+
+  it('--mode auto imports from IMPORT_THRESHOLD records the sources announce, batches below; syncs always batch', async () => {
+    const small = {
+      ...OPTIONS,
+      mailchimp: { audiences: 1, membersPerAudience: 60 },
+      constantContact: { contacts: 40 },
+    };
+    const { dataset } = plantedDataset(small);
+    const total = expectedState(dataset).totals.read;
+    const modes: Record<string, string | undefined> = {};
+    for (const [threshold, name] of [
+      [total, 'at the threshold'],
+      [total + 1, 'below it'],
+    ] as const) {
+      const stack = await pool.open({
+        sandbox: { seed: OPTIONS.seed, limits: false, dataset: plantedDataset(small).dataset },
+        env: { ...IMPORT_ENV, IMPORT_DIR: importDir(), IMPORT_THRESHOLD: String(threshold) },
+      });
+      const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], mode: 'auto' });
+      modes[name] = done.run.mode;
+      expect(done.run.notices.join(' ')).toContain(`the sources announce ${total} record(s)`);
+      const imported = stack.sandbox.hubspot.snapshot().imports.length;
+      expect([name, imported > 0]).toEqual([name, done.run.mode === 'import']);
+      if (name === 'below it') {
+        const sync = await stack.run({ sources: ['mailchimp'], kind: 'sync', mode: 'import' });
+        expect(sync.run.mode).toBe('batch');
+        expect(stack.sandbox.hubspot.snapshot().imports).toHaveLength(0);
+      }
+      await pool.closeStack(stack);
+    }
+    expect(modes).toEqual({ 'at the threshold': 'import', 'below it': 'batch' });
+  }, 90_000);
 });
