@@ -1,3 +1,4 @@
+import { formatDuration } from '../lib/time.ts';
 import type { DryRunTotals } from '../run/dry-plan.ts';
 import type { RunSnapshot } from '../run/follow.ts';
 
@@ -23,7 +24,7 @@ export interface DryRunSummary {
     byKind: DryRunTotals['calls'];
     /** At HUBSPOT_RATE_LIMIT requests per 10 s: the least time the calls take. */
     ratePer10s: number;
-    minutes: number;
+    seconds: number;
   };
   notices: string[];
 }
@@ -44,7 +45,7 @@ export function dryRunSummary(s: RunSnapshot, totals: DryRunTotals, ratePer10s: 
       hubspotCalls: totals.totalCalls,
       byKind: totals.calls,
       ratePer10s,
-      minutes: Math.round((totals.totalCalls / ratePer10s) * (10 / 60) * 10) / 10,
+      seconds: Math.ceil((totals.totalCalls / ratePer10s) * 10),
     },
     notices: s.run.notices,
   };
@@ -67,7 +68,7 @@ export function dryRunText(d: DryRunSummary): string {
   if (d.plan.listsToCreate.length > 0) lines.push(`  create the lists ${list(d.plan.listsToCreate)}`);
   const k = d.cost.byKind;
   lines.push(
-    `Cost: about ${d.cost.hubspotCalls} HubSpot calls, at least ${d.cost.minutes} min at ${d.cost.ratePer10s} per 10 s ` +
+    `Cost: about ${d.cost.hubspotCalls} HubSpot calls, at least ${formatDuration(d.cost.seconds)} at ${d.cost.ratePer10s} per 10 s ` +
       `(upserts ${k.upsert}, opt-out writes ${k.optOutWrite}, status reads ${k.statusRead}, ` +
       `subscription writes ${k.subscribeWrite}, email changes ${k.emailChange}, lists ${k.list}, imports ${k.import}, setup ${k.setup}).`,
     `Marketing contacts: ${d.plan.subscriptions} contact(s) would be subscribed to marketing email, ` +

@@ -83,15 +83,7 @@ export function page(title: string, body: Html, options: PageOptions = {}): stri
   }`;
 }
 
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '–';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${s}s`;
-}
+export { formatDuration } from '../lib/time.ts';
 
 export function formatTime(iso: string | null): string {
   return iso ? iso.replace('T', ' ').slice(0, 19) : '–';

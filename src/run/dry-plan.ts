@@ -154,10 +154,13 @@ export class DryPlanStore implements DryRunPlan {
   }
 }
 
-/** "firstname: Ann → Anna; city: (empty) → Oslo", or "create". */
+/** "update firstname: Ann → Anna; city: (empty) → Oslo", or "create with firstname: Ann; city: Oslo". */
 export function planText(plan: RecordPlan | undefined): string {
   if (!plan) return '';
+  if (plan.action === 'create') {
+    const values = plan.changes.map((c) => `${c.property}: ${c.to}`).join('; ');
+    return values ? `create with ${values}` : 'create';
+  }
   const changes = plan.changes.map((c) => `${c.property}: ${c.from ?? '(empty)'} → ${c.to}`).join('; ');
-  if (plan.action === 'create') return changes ? `create (${changes})` : 'create';
   return changes ? `update ${changes}` : 'update (no property changes)';
 }

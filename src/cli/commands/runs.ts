@@ -1,3 +1,4 @@
+import { formatDuration } from '../../lib/time.ts';
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config/env.ts';
@@ -18,14 +19,6 @@ export interface RunListEntry {
 function verifyCounts(read: number, d: NonNullable<RunListEntry['differences']>): string {
   const total = Object.values(d).reduce((a, b) => a + b, 0);
   return `read ${read}, differences ${total} (opt-outs missing ${d.optOutMissing + d.consentUnreadable})`;
-}
-
-/** How long a run took (or has taken so far), as "1h02m", "3m20s" or "12s". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** One line per run: id, status, kind and sources, when it started, how long it took, and its main counts. */
