@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const CLI = resolve(import.meta.dirname, '../../src/cli/main.ts');
+/** The Node options the Docker image runs a worker with (Dockerfile ENTRYPOINT), so the figures are the image's. */
+const NODE_ARGS = ['--max-semi-space-size=4'];
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ; 100 on Linux everywhere). */
 const TICKS_PER_SECOND = 100;
 
@@ -39,10 +41,14 @@ export async function startWorkerProcess(
   env: Record<string, string>,
   concurrency: number,
 ): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--concurrency', String(concurrency)], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...NODE_ARGS, CLI, 'worker', '--concurrency', String(concurrency)],
+    {
+      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const started = new Promise<void>((resolveStarted, reject) => {
     const onData = (chunk: Buffer) => {
