@@ -15,7 +15,8 @@
  *
  * Environment (defaults keep a run from a fresh clone well under 15 minutes):
  *   BENCH_SCENARIOS       calls,worker,ceiling  which to run ("calls" = 3 and 5, "worker" = 1 and 4, "ceiling" = 2,
- *                                        "horizontal" = 6)
+ *                                        "horizontal" = 6, "calls-import" = 3's calls per 1,000 records in
+ *                                        batch and import mode)
  *   BENCH_CALLS_RECORDS   20000          records in scenarios 3 and 5 (half Mailchimp, half Constant Contact)
  *   BENCH_WORKER_RECORDS  20000,100000,200000  sizes for scenarios 1 and 4; the first runs BENCH_REPEAT times
  *   BENCH_REPEAT          3              runs of the first size (median and spread)
@@ -32,6 +33,7 @@ import { describeMachine, printTable, writeResults, type Row } from './lib/repor
 import { callRows, ceilingRows, horizontalRows, workerRows } from './lib/rows.ts';
 import { deletePrefix } from './lib/cleanup.ts';
 import { runCallsScenario, type CallsResult } from './scenarios/calls.ts';
+import { importCallRows, runImportCallsScenario, type ModeCalls } from './scenarios/calls-import.ts';
 import { runCeilingScenario, type CeilingRun } from './scenarios/ceiling.ts';
 import { runHorizontalScenario, type HorizontalRun } from './scenarios/horizontal.ts';
 import { runWorkerScenario, type WorkerRun } from './scenarios/worker.ts';
@@ -61,6 +63,7 @@ const machine = describeMachine();
 const rows: Row[] = [];
 const raw: {
   calls?: CallsResult;
+  callsByMode?: ModeCalls[];
   worker?: WorkerRun[];
   ceiling?: CeilingRun[];
   horizontal?: HorizontalRun[];
@@ -85,6 +88,13 @@ if (scenarios.has('calls')) {
   log(`scenarios 3 and 5: ${callsRecords} records, then 1% changed`);
   raw.calls = await withRedis('calls', (redis, p) => runCallsScenario(redis, callsRecords, p));
   rows.push(...callRows(raw.calls));
+}
+if (scenarios.has('calls-import')) {
+  log(`scenario 3 by mode: ${callsRecords} records, batch then import mode`);
+  raw.callsByMode = await withRedis('calls-import', (redis, p) =>
+    runImportCallsScenario(redis, callsRecords, p),
+  );
+  rows.push(...importCallRows(raw.callsByMode));
 }
 if (scenarios.has('worker')) {
   const plan = [...Array.from({ length: repeat }, () => workerSizes[0] ?? 0), ...workerSizes.slice(1)];
