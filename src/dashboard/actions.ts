@@ -24,6 +24,8 @@ export const startRunBody = z
     ignoreFingerprints: z.boolean().optional(),
     full: z.boolean().optional(),
     kind: z.enum(['migrate', 'sync']).default('migrate'),
+    /** `--dry-run`: plan the run, write nothing. */
+    dryRun: z.boolean().default(false),
   })
   .transform(({ full, ignoreFingerprints, ...rest }) => ({
     ...rest,
@@ -74,6 +76,7 @@ export async function startRunFromRequest(app: App, body: StartRunBody): Promise
       audiences: body.audiences,
       ignoreFingerprints: body.ignoreFingerprints,
       kind: body.kind,
+      ...(body.dryRun ? { dryRun: true } : {}),
     });
   } catch (err) {
     if (err instanceof RunBusyError) throw new ActionError(409, err.message);

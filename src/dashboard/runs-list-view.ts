@@ -34,6 +34,7 @@ function startForm(sources: SourceName[]): Html {
       </select></label
     >
     <label><input type="checkbox" name="ignoreFingerprints" value="1" /> full (ignore fingerprints)</label>
+    <label><input type="checkbox" name="dryRun" value="1" /> dry run (plan it, write nothing)</label>
     <button type="submit">Start run</button>
   </form>`;
 }

@@ -79,6 +79,7 @@ export function runsPagesRouter(app: App, readOnly: boolean): Router {
     const parsed = startRunBody.safeParse({
       source: body.source,
       ignoreFingerprints: body.ignoreFingerprints === '1',
+      dryRun: body.dryRun === '1',
       kind: body.kind ?? 'migrate',
     });
     try {

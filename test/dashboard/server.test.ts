@@ -287,6 +287,30 @@ describe('dashboard server (real Redis, no workers)', () => {
     expect(list).not.toContain('id="start-run"');
   });
 
+  it('starts a dry run beside a run that holds the source lock, from the API and the form', async () => {
+    // An earlier test's run still holds the lock (no worker runs here); a second real run is refused.
+    await postJson(dash.url, '/api/runs', { source: 'mailchimp' });
+    const busy = await postJson(dash.url, '/api/runs', { source: 'mailchimp' });
+    const dry = await postJson(dash.url, '/api/runs', { source: 'mailchimp', dryRun: true });
+    expect([busy.status, dry.status]).toEqual([409, 202]);
+    const { runId } = (await dry.json()) as { runId: string };
+    expect(await app.store.getRun(runId)).toMatchObject({ dryRun: true, kind: 'migrate' });
+    expect(await (await get('/runs')).text()).toContain('name="dryRun"');
+    const form = await fetch(`${dash.url}/runs`, {
+      method: 'POST',
+      headers: {
+        authorization: AUTH,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: dash.url,
+      },
+      body: 'source=mailchimp&kind=sync&dryRun=1',
+      redirect: 'manual',
+    });
+    expect(form.status).toBe(303);
+    const formRun = decodeURIComponent(form.headers.get('location')!.replace('/runs/', ''));
+    expect(await app.store.getRun(formRun)).toMatchObject({ dryRun: true, kind: 'sync' });
+  });
+
   it('serves /metrics as parseable Prometheus text behind auth', async () => {
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');

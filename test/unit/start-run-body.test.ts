@@ -12,6 +12,12 @@ describe('the body that starts a run from the dashboard', () => {
 
   it('keeps fingerprints by default and passes no `full` on to the run', () => {
     const body = startRunBody.parse({ source: 'mailchimp' });
-    expect(body).toEqual({ source: 'mailchimp', audiences: [], ignoreFingerprints: false, kind: 'migrate' });
+    expect(body).toEqual({
+      source: 'mailchimp',
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+      dryRun: false,
+    });
   });
 });
