@@ -130,7 +130,7 @@ describe('esp-sync CLI against the sandbox', () => {
     const empty = await cli(['status'], { QUEUE_PREFIX: pool.prefix('cli-empty') });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^No run yet under QUEUE_PREFIX=test-cli-empty-/);
-  }, 60_000);
+  }, 120_000);
 
   it('dashboard on a port in use: says so and exits 3 instead of hanging', async () => {
     const blocker = createServer();

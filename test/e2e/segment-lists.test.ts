@@ -120,7 +120,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(status.stdout).toContain(`HubSpot list memberships: ${memberships} added, 0 removed`);
     const text = await runCli(['lists'], env);
     expect(text.stdout).toContain(`segment   Big spenders (${subscribed} subscribed in Mailchimp)  →  `);
-  });
+  }, 120_000);
 
   it('a dry run plans the segment lists and writes no membership and no segment state; the real run after it adds what it planned', async () => {
     const stack = await openStack(196, 'saved-segments');
@@ -150,7 +150,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(hubspotLists(stack.sandbox.hubspot.snapshot()).get(name)).toEqual(expected);
     expect(real.breakdown.listMembershipsAdded).toBe(expected.length);
     expect(dry.breakdown.listMembershipsAdded).toBe(expected.length);
-  });
+  }, 120_000);
 
   it('fills the new list when the list of a segment changes (a new name pattern), though no record changed', async () => {
     const sandbox = await startSandbox({ seed: 197, limits: false, dataset: segmentDataset(197) });
@@ -190,7 +190,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(lists.get(`Mailchimp · ${list.name} · Thirds`)).toEqual(expected);
     expect(second.breakdown.listMembershipsAdded).toBe(expected.length);
     expect(second.breakdown.listMembershipsRemoved ?? 0).toBe(0);
-  });
+  }, 120_000);
 
   it('a saved segment named like a tag shares its list: a person stays while the tag or the segment still holds them', async () => {
     const stack = await openStack(198, 'tags,saved-segments');
@@ -239,7 +239,7 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(shared).toEqual(
       expect.arrayContaining([keepsTag, keepsSegment].map((m) => normalize(m!.email_address))),
     );
-  });
+  }, 120_000);
 
   it('takes a person out of a segment list on the next sync when Mailchimp takes them out of the segment, and keeps opted-out people in', async () => {
     const stack = await openStack(195, 'segments');
@@ -287,5 +287,5 @@ describe('Mailchimp segments → HubSpot lists', () => {
     expect(second.breakdown.listMembershipsRemoved).toBe(2);
     expect(second.breakdown.listMembershipsAdded).toBe(1);
     expect(hubspotCalls(sandbox.callCounts(), LIST_ROUTES.create)).toBe(0);
-  });
+  }, 120_000);
 });
