@@ -18,6 +18,7 @@ import { firstPageData, serializeDefinitions, sourcePageJob } from './source-pag
 import { enqueuePendingOptOuts } from './opt-outs.ts';
 import { resolveMode } from './import-mode.ts';
 import { runImportStep } from './import-step.ts';
+import { endsImportStep, failUnsettledImports } from './import-failure.ts';
 
 /**
  * The read phase of a run: makes sure HubSpot has the tool's properties, then queues the first page of every
@@ -52,7 +53,14 @@ export async function processReadPhase(
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
   // Import mode: every opt-out is written; the staged contacts are imported before the subscribe phase.
   const run = await ctx.store.getRun(runId);
-  if (run?.mode === 'import') await runImportStep(ctx, run, job, token);
+  if (run?.mode !== 'import') return;
+  try {
+    await runImportStep(ctx, run, job, token);
+  } catch (err) {
+    // The run stops: its staged records still end in an outcome, kept for retry-failed.
+    if (endsImportStep(err, job)) await failUnsettledImports(ctx, run.id, err);
+    throw err;
+  }
 }
 
 /** Pins the upper bound of this run's read window once (a retried plan reuses it). */
