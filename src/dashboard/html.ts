@@ -85,6 +85,20 @@ export function page(title: string, body: Html, options: PageOptions = {}): stri
 
 export { formatDuration } from '../lib/time.ts';
 
+/** The progress bar of a run page (#run-progress); `width` is its filled share in percent. */
+export function progressBar(done: number, total: number | null, width: number): Html {
+  return html`<div
+    class="bar"
+    id="run-progress"
+    role="progressbar"
+    aria-valuemin="0"
+    aria-valuenow="${done}"
+    aria-valuemax="${total ?? ''}"
+  >
+    <div style="width:${width}%"></div>
+  </div>`;
+}
+
 export function formatTime(iso: string | null): string {
   return iso ? iso.replace('T', ' ').slice(0, 19) : '–';
 }

@@ -6,7 +6,7 @@ import { breakdownTables } from './breakdown.ts';
 import { importsSection } from './imports-view.ts';
 import { planSection } from './dry-run-plan-view.ts';
 import { barChart } from './chart.ts';
-import { formatDuration, formatTime, html, page, type Html } from './html.ts';
+import { formatDuration, formatTime, html, page, progressBar, type Html } from './html.ts';
 import { durationSeconds, type RunPageData } from './run-data.ts';
 
 const PHASES: Record<RunPageData['run']['phase'], string> = {
@@ -35,16 +35,7 @@ function phaseLine(d: RunPageData): Html {
 function progressSection(d: RunPageData): Html {
   const { done, total, rate, etaSeconds } = d.progress;
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : null;
-  const bar = html`<div
-    class="bar"
-    id="run-progress"
-    role="progressbar"
-    aria-valuemin="0"
-    aria-valuenow="${done}"
-    aria-valuemax="${total ?? ''}"
-  >
-    <div style="width:${pct ?? (isFinished(d.run) ? 100 : 0)}%"></div>
-  </div>`;
+  const bar = progressBar(done, total, pct ?? (isFinished(d.run) ? 100 : 0));
   const eta = isFinished(d.run) ? 'finished' : `ETA ${formatDuration(etaSeconds)}`;
   return html`<section>
     <h2>Progress</h2>

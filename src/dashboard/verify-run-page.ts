@@ -9,7 +9,7 @@ import type { RunInfo } from '../run/types.ts';
 import { DIFFERENCE_KINDS, FAILING_KINDS, type Difference } from '../verify/compare.ts';
 import { KIND_LABELS } from '../verify/format.ts';
 import { VerifyRunStore, type VerifyRunState } from '../verify/run-store.ts';
-import { formatDuration, formatTime, html, page, type Html } from './html.ts';
+import { formatDuration, formatTime, html, page, progressBar, type Html } from './html.ts';
 import { maskAddress, maskText } from './mask.ts';
 import { durationSeconds } from './run-data.ts';
 
@@ -51,16 +51,7 @@ function progressSection(d: VerifyPageData): Html {
     return html`<p id="verify-progress">Reading the sources: ${d.read} records read so far.</p>`;
   }
   const pct = p.people > 0 ? Math.min(100, Math.round((p.compared / p.people) * 100)) : 100;
-  return html`<div
-      class="bar"
-      id="run-progress"
-      role="progressbar"
-      aria-valuemin="0"
-      aria-valuenow="${p.compared}"
-      aria-valuemax="${p.people}"
-    >
-      <div style="width:${pct}%"></div>
-    </div>
+  return html`${progressBar(p.compared, p.people, pct)}
     <p id="verify-progress">
       Comparing with HubSpot: ${p.compared} of ${p.people} people (${pct}%), from ${p.read} source records.
     </p>`;
