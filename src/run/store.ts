@@ -1,9 +1,13 @@
 import type { SubscribeCandidate } from '../core/consent.ts';
 import { ADD_CANDIDATE } from '../ledger/scripts.ts';
+import { chunked } from '../lib/chunked.ts';
 import { scanHash } from '../lib/redis-hash.ts';
 import { RECORD_ROWS, SETTLE_ROWS } from './row-scripts.ts';
 import { RunInfoStore } from './run-info-store.ts';
 import { COUNT_NAMES, emptyCounts, type DeadLetter, type RecordRow, type RunCounts } from './types.ts';
+
+/** Rows per RECORD_ROWS call (src/run/row-scripts.ts): each key once in a call, so calls are independent. */
+const ROWS_PER_CALL = 1000;
 
 /** A row as stored: rows written before counters were derived in Lua also hold the counters they added. */
 type StoredRow = RecordRow & { c?: string };
@@ -37,11 +41,15 @@ export class RunStore extends RunInfoStore {
     if (rows.length === 0) return;
     // One row per key in a call (the last wins): the script reads every previous row before writing any.
     const unique = [...new Map(rows.map((row) => [row.key, row])).values()];
-    const args = unique.flatMap((row) => [row.key, JSON.stringify(row)]);
     const k = this.keys(runId);
-    await this.writeExpiring([k.records, k.counts], (p) =>
-      p.eval(RECORD_ROWS, 2, k.records, k.counts, ...args),
-    );
+    // Calls of ROWS_PER_CALL rows: Lua's unpack() takes fewer than 8,000 values, and an import step settles
+    // a thousand lines at a time, each with every record of its address.
+    for (const part of chunked(unique, ROWS_PER_CALL)) {
+      const args = part.flatMap((row) => [row.key, JSON.stringify(row)]);
+      await this.writeExpiring([k.records, k.counts], (p) =>
+        p.eval(RECORD_ROWS, 2, k.records, k.counts, ...args),
+      );
+    }
   }
 
   /**
