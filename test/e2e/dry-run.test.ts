@@ -146,7 +146,7 @@ describe('dry run', () => {
     expect(newlySubscribed.length).toBeGreaterThan(0);
     expect(plan.subscribed).toBe(newlySubscribed.length);
     expect(plan.newSubscribed).toBe(newlySubscribed.filter((e) => !existed.has(e)).length);
-  });
+  }, 120_000);
 
   it('shows what a sync would change, old → new, and moves no watermark', async () => {
     const stack = await pool.open({ sandbox: { dataset: { ...DATASET, seed: 72 } } });
@@ -181,7 +181,7 @@ describe('dry run', () => {
       outcomes(await rowsOf(stack.app.store, real.run.id)),
     );
     expect(real.counts.updated).toBe(1);
-  });
+  }, 120_000);
 
   it('esp-sync migrate --dry-run --json prints the plan and its cost, and writes nothing', async () => {
     const { stack, env } = await openCliStack(pool, { seed: 73, members: 60 });
@@ -236,7 +236,7 @@ describe('dry run', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('a dry run that fails leaves none of its copy of the cross-run state behind', async () => {
     const c = await openConsentStack(pool, 75);
@@ -264,5 +264,5 @@ describe('dry run', () => {
     );
     await waitFor('its copy to be removed', async () => (await dryKeys()).length === 0, 30_000);
     expect(await app.store.getRun(run.id)).toMatchObject({ status: 'failed', dryRun: true });
-  }, 60_000);
+  }, 120_000);
 });
