@@ -64,6 +64,17 @@ describe('esp-sync: bad arguments and bad configuration', () => {
     expect(r.lines.length).toBeLessThanOrEqual(2);
   });
 
+  it('a --mode that does not exist, or an invalid IMPORT_MARKETABLE: one line naming it, exit 2', async () => {
+    const mode = await cli(['migrate', '--source', 'all', '--mode', 'bulk']);
+    expect(mode.code).toBe(2);
+    expect(mode.lines).toHaveLength(1);
+    expect(mode.lines[0]).toMatch(/--mode must be batch, import or auto \(got "bulk"\)/);
+    const marketable = await cli(['migrate', '--source', 'all'], { ...VALID_ENV, IMPORT_MARKETABLE: 'all' });
+    expect(marketable.code).toBe(2);
+    expect(marketable.lines).toHaveLength(1);
+    expect(marketable.lines[0]).toContain('IMPORT_MARKETABLE');
+  });
+
   it('HUBSPOT_RATE_LIMIT=abc: one line naming it, exit 2', async () => {
     const r = await cli(['migrate', '--source', 'all'], { ...VALID_ENV, HUBSPOT_RATE_LIMIT: 'abc' });
     expect(r.code).toBe(2);
