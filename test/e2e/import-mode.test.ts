@@ -292,4 +292,50 @@ describe('import mode', () => {
     }
     expect(modes).toEqual({ 'at the threshold': 'import', 'below it': 'batch' });
   }, 90_000);
+
+  it('splits the contacts into files of IMPORT_FILE_ROWS rows and runs at most 3 imports at once', async () => {
+    const small = {
+      ...OPTIONS,
+      mailchimp: { audiences: 1, membersPerAudience: 80 },
+      constantContact: { contacts: 60 },
+    };
+    const { dataset } = plantedDataset(small);
+    const stack = await pool.open({
+      sandbox: { seed: OPTIONS.seed, limits: false, dataset, hubspot: { importDelayMs: 300 } },
+      env: { ...IMPORT_ENV, IMPORT_DIR: importDir(), IMPORT_FILE_ROWS: '15' },
+    });
+    let mostRunning = 0;
+    let deferred = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const states = stack.sandbox.hubspot.snapshot().imports.map((i) => i.state);
+        mostRunning = Math.max(
+          mostRunning,
+          states.filter((s) => s === 'STARTED' || s === 'PROCESSING').length,
+        );
+        deferred += states.filter((s) => s === 'DEFERRED').length;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], mode: 'import' });
+    watching = false;
+    await watch;
+    const got = stack.sandbox.hubspot.snapshot();
+    expect(got.imports.length).toBeGreaterThan(3);
+    expect(got.imports.every((i) => i.state === 'DONE' && (i.counters.TOTAL_ROWS ?? 0) <= 15)).toBe(true);
+    expect(mostRunning).toBeLessThanOrEqual(3);
+    expect(mostRunning).toBeGreaterThan(1);
+    expect(deferred).toBe(0);
+    const want = expectedState(dataset);
+    const rows = await rowsOf(stack.app.store, done.run.id);
+    expect([...rows.keys()].sort()).toEqual([...want.records.keys()].sort());
+    expect(done.counts.failed).toBe(want.totals.failed);
+    for (const email of want.optedOut) {
+      expect([email, got.statuses[email]?.optedOutOfAll]).toEqual([email, true]);
+    }
+    for (const email of want.subscribed.keys()) {
+      expect([email, got.statuses[email]?.subscriptions[MARKETING]?.status]).toEqual([email, 'SUBSCRIBED']);
+    }
+  }, 90_000);
 });
