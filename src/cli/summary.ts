@@ -37,6 +37,12 @@ export function progressLine(s: RunSnapshot): string {
 export function phaseText(s: RunSnapshot): string {
   const p = progressOf(s);
   if (s.run.phase === 'reading') return ' (reading and writing)';
+  if (s.run.phase === 'importing') {
+    const rows = s.breakdown.importRows;
+    return rows
+      ? ` (importing into HubSpot: ${s.breakdown.importRowsDone ?? 0}/${rows} rows)`
+      : ' (importing into HubSpot)';
+  }
   if (s.run.phase === 'subscribing') {
     return ` (subscribing ${p.subscribe?.done ?? 0}/${p.subscribe?.total ?? 0})`;
   }

@@ -16,6 +16,7 @@ import { ConfigError } from '../errors/index.ts';
 import type { RunInfo } from '../run/types.ts';
 import type { WorkerContext } from './context.ts';
 import type { ImportFile } from '../run/imports.ts';
+import { runKeys } from '../run/keys.ts';
 import { ImportFiles } from './import-files.ts';
 import type { StagedRecord } from './import-staging.ts';
 import { persistSettled, settleWritten, type WrittenRecord } from './write-settle.ts';
@@ -58,12 +59,32 @@ export async function runImportStep(
     }
     await store.save(file);
   }
+  await reportImportProgress(ctx, run.id, job, files);
   if (!files.every((f) => f.settled)) {
     await job.moveToDelayed(Date.now() + ctx.config.imports.pollMs, token);
     throw new DelayedError();
   }
   await store.cleanUp(files);
   if (files.length > 0) await ctx.store.addNotice(run.id, importsNotice(files));
+}
+
+/**
+ * The imports' progress as the run's: rows HubSpot has written (or settled) of all rows, in the run's breakdown
+ * (`importRows`, `importRowsDone`: `esp-sync status`, the run page) and as the read phase's job progress.
+ */
+async function reportImportProgress(
+  ctx: WorkerContext,
+  runId: string,
+  job: Job,
+  files: ImportFile[],
+): Promise<void> {
+  const rows = files.reduce((n, f) => n + f.rows, 0);
+  const done = files.reduce((n, f) => n + (f.settled ? f.rows : Math.min(f.rows, f.written ?? 0)), 0);
+  await ctx.redis.hset(runKeys(ctx.config.queuePrefix, runId).counts, {
+    importRows: rows,
+    importRowsDone: done,
+  });
+  await job.updateProgress(rows > 0 ? Math.floor((100 * done) / rows) : 100);
 }
 
 function track(file: ImportFile, status: ImportStatus): void {

@@ -323,6 +323,9 @@ describe('import mode', () => {
     await watch;
     const got = stack.sandbox.hubspot.snapshot();
     expect(got.imports.length).toBeGreaterThan(3);
+    // The imports' progress is the run's: every row HubSpot imported, of all rows.
+    const importedRows = got.imports.reduce((n, i) => n + (i.counters.TOTAL_ROWS ?? 0), 0);
+    expect(done.breakdown).toMatchObject({ importRows: importedRows, importRowsDone: importedRows });
     expect(got.imports.every((i) => i.state === 'DONE' && (i.counters.TOTAL_ROWS ?? 0) <= 15)).toBe(true);
     expect(mostRunning).toBeLessThanOrEqual(3);
     expect(mostRunning).toBeGreaterThan(1);
