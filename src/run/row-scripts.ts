@@ -56,10 +56,19 @@ return 1
  */
 export const SETTLE_ROWS = `${COUNTERS}
 local records, counts = KEYS[1], KEYS[2]
-local delta, out = {}, {}
+-- One HMGET and one HSET per call (slices of 1000 keys, below Lua's limit on unpack), not one of each per row.
+local keys, current = {}, {}
+for i = 1, #ARGV, 2 do table.insert(keys, ARGV[i]) end
+for s = 1, #keys, 1000 do
+  local part = {}
+  for j = s, math.min(s + 999, #keys) do table.insert(part, keys[j]) end
+  local got = redis.call('HMGET', records, unpack(part))
+  for j = 1, #part do if got[j] then current[part[j]] = got[j] end end
+end
+local delta, out, order, written = {}, {}, {}, {}
 for i = 1, #ARGV, 2 do
   local key = ARGV[i]
-  local raw = redis.call('HGET', records, key)
+  local raw = current[key]
   if raw then
     local row = cjson.decode(raw)
     local patch = cjson.decode(ARGV[i + 1])
@@ -73,11 +82,21 @@ for i = 1, #ARGV, 2 do
     end
     counters(row, delta, 1)
     local encoded = cjson.encode(row)
-    -- Written at once: a key patched twice in one call reads its first patch.
-    redis.call('HSET', records, key, encoded)
+    -- A key patched twice in one call reads its first patch.
+    current[key] = encoded
+    if not written[key] then table.insert(order, key) end
+    written[key] = encoded
     table.insert(out, key)
     table.insert(out, type(patch.failed) == 'string' and encoded or '')
   end
+end
+for s = 1, #order, 1000 do
+  local fields = {}
+  for j = s, math.min(s + 999, #order) do
+    table.insert(fields, order[j])
+    table.insert(fields, written[order[j]])
+  end
+  redis.call('HSET', records, unpack(fields))
 end
 apply(counts, delta)
 return out

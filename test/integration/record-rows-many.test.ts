@@ -48,4 +48,36 @@ describe('RunStore.recordRows with many rows in one call', () => {
     expect(counts).toMatchObject({ read: count, created: count / 2, failed: count / 2 });
     expect(await redis.hlen(runKeys(prefix, run.id).records)).toBe(count);
   });
+
+  it('settles 2,500 rows in one call, with exact counters', async () => {
+    const store = new RunStore(redis, prefix);
+    const run = await store.createRun({
+      sources: ['mailchimp'],
+      audiences: [],
+      ignoreFingerprints: false,
+      kind: 'migrate',
+    });
+    const count = 2_500;
+    await store.recordRows(
+      run.id,
+      Array.from({ length: count }, (_, i) => row(i)),
+    );
+    const settled = await store.settleRows(
+      run.id,
+      Array.from({ length: count }, (_, i) =>
+        i % 5 === 0
+          ? { key: row(i).key, consent: null, failed: 'subscription not written: refused' }
+          : { key: row(i).key, consent: 'subscribed' as const },
+      ),
+    );
+    expect(settled.size).toBe(count);
+    expect([...settled.values()].filter((r) => r !== null)).toHaveLength(count / 5);
+    const { counts } = await store.counts(run.id);
+    expect(counts).toMatchObject({
+      read: count,
+      created: (count * 4) / 5,
+      failed: count / 5,
+      subscribed: (count * 4) / 5,
+    });
+  });
 });
