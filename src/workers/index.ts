@@ -144,9 +144,10 @@ export function startWorkers(ctx: WorkerContext, options: WorkerOptions): Runnin
         return;
       }
       ctx.logger.error({ runId, job: job.name, jobId: job.id }, `job failed for good: ${errorMessage(err)}`);
-      void failRun(ctx, runId, `${job.name} failed: ${errorMessage(err)}`).catch((e: unknown) =>
-        ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'),
-      );
+      // The run's own context: a dry run's failure reaches no metrics and no alert.
+      void contextForRun(ctx, runId)
+        .then((runCtx) => failRun(runCtx, runId, `${job.name} failed: ${errorMessage(err)}`))
+        .catch((e: unknown) => ctx.logger.error({ err: errorMessage(e) }, 'could not mark the run failed'));
     });
     worker.on('error', (err) =>
       ctx.logger.error({ err: errorMessage(err) }, `worker error on queue ${name}`),
