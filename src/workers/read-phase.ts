@@ -3,6 +3,7 @@ import { firstCcCheckpoints } from '../connectors/constant-contact/index.ts';
 import { firstMailchimpCheckpoints } from '../connectors/mailchimp/index.ts';
 import { mailchimpPropertyDefinitions } from '../mapping/mailchimp.ts';
 import { ccPropertyDefinitions } from '../mapping/constant-contact.ts';
+import { errorMessage } from '../errors/index.ts';
 import type { ParentRef, PhaseJobData } from '../queue/queues.ts';
 import type { RunInfo } from '../run/types.ts';
 import {
@@ -57,8 +58,13 @@ export async function processReadPhase(
   try {
     await runImportStep(ctx, run, job, token);
   } catch (err) {
-    // The run stops: its staged records still end in an outcome, kept for retry-failed.
-    if (endsImportStep(err, job)) await failUnsettledImports(ctx, run.id, err);
+    // The run stops: its staged records still end in an outcome, kept for retry-failed. The run fails with
+    // the step's own error even when that could not be done (the next run writes those records again).
+    if (endsImportStep(err, job)) {
+      await failUnsettledImports(ctx, run.id, err).catch((e: unknown) =>
+        ctx.logger.error({ runId, err: errorMessage(e) }, 'could not fail the records staged for import'),
+      );
+    }
     throw err;
   }
 }
