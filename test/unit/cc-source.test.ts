@@ -221,16 +221,17 @@ describe('Constant Contact contactPage', () => {
     expect(invalidated).toEqual(['token-1']);
   });
 
-  it('401 after every refresh (four tokens) → AuthError that says how to fix it', async () => {
-    const { provider, invalidated } = fakeTokens(['token-1', 'token-2', 'token-3', 'token-4']);
-    nock(HOST).get('/v3/contacts').query(true).times(4).reply(401, { error_key: 'unauthorized' }, json);
+  it('401 after every refresh (six tokens) → AuthError that says how to fix it', async () => {
+    const tokens = ['token-1', 'token-2', 'token-3', 'token-4', 'token-5', 'token-6'];
+    const { provider, invalidated } = fakeTokens(tokens);
+    nock(HOST).get('/v3/contacts').query(true).times(6).reply(401, { error_key: 'unauthorized' }, json);
     const err = await source({ tokens: provider })
       .contactPage({ cursor: null })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).toContain('esp-sync auth constant-contact');
     expect((err as Error).message).not.toContain('token-');
-    expect(invalidated).toEqual(['token-1', 'token-2', 'token-3', 'token-4']);
+    expect(invalidated).toEqual(tokens);
   });
 
   it('403 → AuthError naming the contact_data scope', async () => {

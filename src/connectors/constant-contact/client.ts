@@ -135,7 +135,7 @@ export function parseCcBody<S extends z.ZodType>(
  * fetched stale before our request lands, so a few refreshes are allowed before the token counts as refused; a
  * revoked app fails sooner, at the refresh itself (invalid_grant).
  */
-const MAX_REFRESHES_ON_401 = 3;
+const MAX_REFRESHES_ON_401 = 5;
 
 /** The Constant Contact v3 HTTP layer: limiter, bearer token, a few 401 refreshes, taxonomy errors, one retry layer. */
 export function createCcHttp(deps: CcHttpDeps) {
@@ -163,8 +163,12 @@ export function createCcHttp(deps: CcHttpDeps) {
       // before it would reach Constant Contact that much later, in the same second as requests admitted a
       // second after it. CC counts requests when they arrive:
       // https://developer.constantcontact.com/api_guide/rate_limits.html
-      const token = await deps.tokens.accessToken();
+      await deps.tokens.accessToken();
       await deps.limiter.acquire();
+      // While this request waited for its turn, a sibling's 401 may have replaced the token: take the current one
+      // (from memory; a refresh here is rare), so a queue of waiting requests does not spend its refreshes on
+      // one stale token.
+      const token = await deps.tokens.accessToken();
       const res = await send(url, token, endpoint);
       if (res.status === 401) {
         deps.tokens.invalidate(token);
