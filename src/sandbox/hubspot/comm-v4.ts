@@ -196,6 +196,14 @@ function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
   });
 }
 
+/** The addresses of a batch status call whose channel is right, or the answer that refuses it. */
+function channelInputs(
+  ctx: SimContext,
+  req: SandboxRequest,
+): SandboxResponse | { valid: string[]; errors: unknown[] } {
+  return channelProblem(req) ?? emailInputs(ctx, req);
+}
+
 function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
   const batch = (
     path: string,
@@ -209,18 +217,19 @@ function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
       handle: (req) => (ctx.options().batchEndpointsForbidden ? forbidden(scope) : handle(req, ctx.now())),
     });
 
-  batch('read', v.batchRead, (req, startedAt) => {
-    const bad = channelProblem(req);
-    if (bad) return bad;
-    const parsed = emailInputs(ctx, req);
-    if (!('valid' in parsed)) return parsed;
-    const { known, errors } = splitKnown(ctx, parsed);
-    const results = known.map((email) => ({
-      subscriberIdString: email,
-      statuses: ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t)),
-    }));
-    return batchResponse(200, startedAt, results, errors, ctx.now());
-  });
+  /** A batch read: one result per address the portal knows, OBJECT_NOT_FOUND for the others. */
+  const readBatch = (path: string, result: (email: string) => Record<string, unknown>): void =>
+    batch(path, v.batchRead, (req, startedAt) => {
+      const parsed = channelInputs(ctx, req);
+      if (!('valid' in parsed)) return parsed;
+      const { known, errors } = splitKnown(ctx, parsed);
+      const results = known.map((email) => ({ subscriberIdString: email, ...result(email) }));
+      return batchResponse(200, startedAt, results, errors, ctx.now());
+    });
+
+  readBatch('read', (email) => ({
+    statuses: ctx.options().subscriptionTypes.map((t) => publicStatus(ctx, email, t)),
+  }));
 
   batch('write', v.batchWrite, (req, startedAt) => {
     const body = readJsonBody(req);
@@ -242,23 +251,10 @@ function addBatchRoutes(router: Router, ctx: SimContext, v: Version): void {
     return batchResponse(200, startedAt, results, errors, ctx.now());
   });
 
-  batch('unsubscribe-all/read', v.batchRead, (req, startedAt) => {
-    const bad = channelProblem(req);
-    if (bad) return bad;
-    const parsed = emailInputs(ctx, req);
-    if (!('valid' in parsed)) return parsed;
-    const { known, errors } = splitKnown(ctx, parsed);
-    const results = known.map((email) => ({
-      subscriberIdString: email,
-      wideStatuses: wideStatuses(ctx, email),
-    }));
-    return batchResponse(200, startedAt, results, errors, ctx.now());
-  });
+  readBatch('unsubscribe-all/read', (email) => ({ wideStatuses: wideStatuses(ctx, email) }));
 
   batch('unsubscribe-all', v.batchWrite, (req, startedAt) => {
-    const bad = channelProblem(req);
-    if (bad) return bad;
-    const parsed = emailInputs(ctx, req);
+    const parsed = channelInputs(ctx, req);
     if (!('valid' in parsed)) return parsed;
     const results = parsed.valid.map((email) => {
       const statuses = unsubscribeAll(ctx, v, email);
