@@ -3,7 +3,8 @@
  * scope; an answer that cannot be read; a call that still fails on the step's last attempt), the records still
  * staged for it end failed with the reason and kept for `esp-sync retry-failed` (which writes them by batch
  * upserts), so no record the run read is left without an outcome. Their opt-outs were written by their write
- * batches already; their subscriptions wait for the retry, as after a failed upsert.
+ * batches already; their subscriptions wait for the retry, as after a failed upsert. A run that fails before its
+ * import step has its staged records failed the same way by its release job (release-run.ts).
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import {
@@ -12,7 +13,6 @@ import {
   MalformedResponseError,
   QuotaExhaustedError,
   RateLimitedError,
-  errorMessage,
 } from '../errors/index.ts';
 import { importKeys } from '../run/imports.ts';
 import { isLastAttempt } from './attempts.ts';
@@ -31,9 +31,14 @@ export function endsImportStep(err: unknown, job: Job): boolean {
   return stops.some((type) => err instanceof type) || isLastAttempt(job);
 }
 
-/** Fails every staged record that has no row yet (records of imports already settled keep theirs). */
-export async function failUnsettledImports(ctx: WorkerContext, runId: string, err: unknown): Promise<void> {
-  const reason = `not written: the run's HubSpot import stopped (${errorMessage(err)}); esp-sync retry-failed writes it again`;
+/** Why a staged record was not written, for its row. */
+export const importStopped = (why: string) => `not written: ${why}; esp-sync retry-failed writes it again`;
+
+/**
+ * Fails every staged record that has no row yet (records of imports already settled keep theirs) with `reason`.
+ * Also for a run that failed before its import step (a source page that failed for good fails the read phase).
+ */
+export async function failUnsettledImports(ctx: WorkerContext, runId: string, reason: string): Promise<void> {
   const key = importKeys(ctx.config.queuePrefix, runId).staged;
   for await (const chunk of scanStaged(ctx.redis, key)) {
     const staged = chunk.flatMap(([, records]) => records);

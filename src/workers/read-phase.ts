@@ -19,7 +19,7 @@ import { firstPageData, serializeDefinitions, sourcePageJob } from './source-pag
 import { enqueuePendingOptOuts } from './opt-outs.ts';
 import { resolveMode } from './import-mode.ts';
 import { runImportStep } from './import-step.ts';
-import { endsImportStep, failUnsettledImports } from './import-failure.ts';
+import { endsImportStep, failUnsettledImports, importStopped } from './import-failure.ts';
 
 /**
  * The read phase of a run: makes sure HubSpot has the tool's properties, then queues the first page of every
@@ -61,7 +61,8 @@ export async function processReadPhase(
     // The run stops: its staged records still end in an outcome, kept for retry-failed. The run fails with
     // the step's own error even when that could not be done (the next run writes those records again).
     if (endsImportStep(err, job)) {
-      await failUnsettledImports(ctx, run.id, err).catch((e: unknown) =>
+      const why = `the run's HubSpot import stopped (${errorMessage(err)})`;
+      await failUnsettledImports(ctx, run.id, importStopped(why)).catch((e: unknown) =>
         ctx.logger.error({ runId, err: errorMessage(e) }, 'could not fail the records staged for import'),
       );
     }

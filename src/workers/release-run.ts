@@ -4,6 +4,7 @@ import { releaseRun } from '../run/start.ts';
 import { scanTargets } from '../lib/redis.ts';
 import type { WorkerContext } from './context.ts';
 import { dropDryRunState } from './dry-run.ts';
+import { failUnsettledImports, importStopped } from './import-failure.ts';
 
 export const RELEASE_RUN_JOB = 'release-run';
 const CHECK_EVERY_MS = 2_000;
@@ -31,6 +32,11 @@ export async function processReleaseRun(
   if (await runHasUnfinishedJobs(ctx, run.id, job.id)) {
     await job.moveToDelayed(Date.now() + CHECK_EVERY_MS, token);
     throw new DelayedError();
+  }
+  // Before the sources are free: records an import-mode run staged but never imported end failed, for retry.
+  if (run.mode === 'import') {
+    const why = `the run failed before its HubSpot import wrote it (${run.error ?? 'no reason recorded'})`;
+    await failUnsettledImports(ctx, run.id, importStopped(why));
   }
   await releaseRun(ctx.store, run);
   // A failed dry run never reaches finalize: its copy of the cross-run state goes here.
