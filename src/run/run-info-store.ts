@@ -255,6 +255,12 @@ export class RunInfoStore {
   }
 
   /** The watermark a read scope may move to when the run completes. */
+  /** The run will move no watermark: the next sync reads again everything it read. */
+  async unpinWatermarks(runId: string): Promise<void> {
+    const pinned = [...(await this.pinnedWatermarks(runId)).keys()].map((scope) => `watermark:${scope}`);
+    if (pinned.length > 0) await this.redis.hdel(this.keys(runId).context, ...pinned);
+  }
+
   async pinWatermark(runId: string, scope: string, at: string): Promise<void> {
     await this.setContext(runId, `watermark:${scope}`, at);
   }

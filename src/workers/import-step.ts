@@ -19,7 +19,7 @@ import type { ImportFile } from '../run/imports.ts';
 import { runKeys } from '../run/keys.ts';
 import { ImportFiles } from './import-files.ts';
 import type { StagedRecord } from './import-staging.ts';
-import { persistSettled, settleWritten, type WrittenRecord } from './write-settle.ts';
+import { persistSettled, settleWritten, type Settled, type WrittenRecord } from './write-settle.ts';
 
 /** HubSpot runs at most 3 imports at once per account and defers the others. */
 export const MAX_RUNNING_IMPORTS = 3;
@@ -179,17 +179,32 @@ async function settleFile(
     ? { byLine: new Map<number, string>(), unplaced: 0 }
     : await rowErrors(port, importId);
   if (unplaced > 0) {
+    // The next sync must read these records again to write them: the sources' watermarks stay where they were.
+    await ctx.store.unpinWatermarks(runId);
     await ctx.store.addNotice(
       runId,
-      `HubSpot import ${importId} reported ${unplaced} row error(s) without a line number: those rows count as written; run esp-sync verify to check.`,
+      `HubSpot import ${importId} reported ${unplaced} row error(s) without a line number: its rows count as written, and the next sync writes them again; run esp-sync verify to check.`,
     );
   }
   for await (const chunk of store.lines(file)) {
     const written = chunk.flatMap(({ line, staged }) =>
       writtenFromRow(staged, whole ?? byLine.get(line) ?? null),
     );
-    await persistSettled(ctx, runId, settleWritten(written));
+    const settled = settleWritten(written);
+    await persistSettled(ctx, runId, unplaced > 0 ? unproven(settled) : settled);
   }
+}
+
+/**
+ * A file with row errors HubSpot could not place: any of its rows may be one it refused, so none of them is
+ * remembered as written (no fingerprint now, nor when its subscription settles): the next sync writes them again.
+ */
+function unproven(settled: Settled): Settled {
+  return {
+    ...settled,
+    done: [],
+    candidates: settled.candidates.map((c) => ({ ...c, fingerprints: c.fingerprints.map(() => '') })),
+  };
 }
 
 function importsNotice(files: ImportFile[]): string {

@@ -21,7 +21,7 @@ import { normalize } from '../../helpers/expected-state.ts';
 import type { StackPool } from './stack.ts';
 
 export type Hooks = Partial<
-  Pick<HubSpotPort, 'readConsent' | 'unsubscribeAll' | 'subscribe' | 'upsertContacts'>
+  Pick<HubSpotPort, 'readConsent' | 'unsubscribeAll' | 'subscribe' | 'upsertContacts' | 'imports'>
 >;
 
 export interface ConsentStack {
