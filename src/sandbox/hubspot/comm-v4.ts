@@ -127,21 +127,20 @@ function envelope(ctx: SimContext, startedAt: number, results: unknown[]): Sandb
   return batchResponse(200, startedAt, results, [], ctx.now());
 }
 
+/** The address in a single-address status call's path, or the 400 for one that is not an address. */
+function pathEmail(req: SandboxRequest): string | SandboxResponse {
+  const email = req.params.email ?? '';
+  return isValidEmail(email) ? email.toLowerCase() : validationError(`Invalid email address: ${email}`);
+}
+
 function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
-  const pathEmail = (req: SandboxRequest): string | SandboxResponse => {
-    const email = req.params.email ?? '';
-    return isValidEmail(email) ? email.toLowerCase() : validationError(`Invalid email address: ${email}`);
-  };
   addRoute(router, ctx, {
     method: 'GET',
     path: `${v.base}/statuses/:email/unsubscribe-all`,
     scope: v.read,
     handle: (req) => {
-      const email = pathEmail(req);
+      const email = knownPathEmail(ctx, req);
       if (typeof email !== 'string') return email;
-      const bad = channelProblem(req);
-      if (bad) return bad;
-      if (!knownAddress(ctx, email)) return unknownAddress(email);
       const results = wideStatuses(ctx, email).map((w) => ({ subscriberIdString: email, ...w }));
       return envelope(ctx, ctx.now(), results);
     },
@@ -166,11 +165,8 @@ function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
     path: `${v.base}/statuses/:email`,
     scope: v.read,
     handle: (req) => {
-      const email = pathEmail(req);
+      const email = knownPathEmail(ctx, req);
       if (typeof email !== 'string') return email;
-      const bad = channelProblem(req);
-      if (bad) return bad;
-      if (!knownAddress(ctx, email)) return unknownAddress(email);
       return envelope(
         ctx,
         ctx.now(),
@@ -194,6 +190,15 @@ function addSingleRoutes(router: Router, ctx: SimContext, v: Version): void {
       return envelope(ctx, startedAt, [publicStatus(ctx, write.email, write.type, reason)]);
     },
   });
+}
+
+/** The address in a single-address status read's path, when the channel is right and the portal knows it. */
+function knownPathEmail(ctx: SimContext, req: SandboxRequest): string | SandboxResponse {
+  const email = pathEmail(req);
+  if (typeof email !== 'string') return email;
+  const bad = channelProblem(req);
+  if (bad) return bad;
+  return knownAddress(ctx, email) ? email : unknownAddress(email);
 }
 
 /** The addresses of a batch status call whose channel is right, or the answer that refuses it. */
