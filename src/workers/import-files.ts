@@ -5,6 +5,7 @@
  * worker that dies anywhere resumes the same imports, and row errors map back to the records of their line.
  */
 import { mkdir, open, rm, stat } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { CONSENT_RANK } from '../core/contact.ts';
 import { importKeys, readImportFiles, WRITTEN_MARK, type ImportFile } from '../run/imports.ts';
@@ -67,29 +68,12 @@ export class ImportFiles {
     const seen = new Set<string>();
     // A line list left by an attempt that died half-way is emptied before this attempt's first push to it.
     const emptied = new Set<string>();
-    for await (const chunk of scanStaged(redis, this.keys.staged)) {
-      const fresh = chunk.filter(([email, staged]) => staged.length > 0 && !seen.has(email));
-      const marketable = await this.marketable(fresh);
-      const lines = new Map<string, string[]>();
-      for (const [email, staged] of fresh) {
-        seen.add(email);
-        const group: FileGroup = marketable.has(email) ? 'marketing' : 'contacts';
-        const properties = mergedProperties(staged);
-        const { part } = await splitters[group].add(
-          columns.map((c) => (c === 'email' ? email : (properties[c] ?? ''))),
-        );
-        const id = fileId(group, part);
-        lines.set(id, [...(lines.get(id) ?? []), email]);
-      }
-      const pipeline = redis.pipeline();
-      for (const [id, emails] of lines) {
-        if (!emptied.has(id)) pipeline.del(this.keys.lines(id));
-        emptied.add(id);
-        pipeline
-          .rpush(this.keys.lines(id), ...emails)
-          .expire(this.keys.lines(id), this.ctx.store.retentionSeconds);
-      }
-      await pipeline.exec();
+    try {
+      await this.writeLines(redis, splitters, columns, seen, emptied);
+    } catch (err) {
+      // The files are written again from the start by the next attempt: only their handles need closing.
+      await Promise.allSettled([splitters.marketing.close(), splitters.contacts.close()]);
+      throw err;
     }
     const files: ImportFile[] = [];
     for (const group of ['marketing', 'contacts'] as const) {
@@ -121,6 +105,40 @@ export class ImportFiles {
   }
 
   /** A file lost from disk (another machine, a cleaned temp folder) before its import started: written again. */
+  /** Streams the staged contacts into the files, one row per address, and records each file's line order. */
+  private async writeLines(
+    redis: Redis,
+    splitters: Record<FileGroup, CsvSplitter>,
+    columns: string[],
+    seen: Set<string>,
+    emptied: Set<string>,
+  ): Promise<void> {
+    for await (const chunk of scanStaged(redis, this.keys.staged)) {
+      const fresh = chunk.filter(([email, staged]) => staged.length > 0 && !seen.has(email));
+      const marketable = await this.marketable(fresh);
+      const lines = new Map<string, string[]>();
+      for (const [email, staged] of fresh) {
+        seen.add(email);
+        const group: FileGroup = marketable.has(email) ? 'marketing' : 'contacts';
+        const properties = mergedProperties(staged);
+        const { part } = await splitters[group].add(
+          columns.map((c) => (c === 'email' ? email : (properties[c] ?? ''))),
+        );
+        const id = fileId(group, part);
+        lines.set(id, [...(lines.get(id) ?? []), email]);
+      }
+      const pipeline = redis.pipeline();
+      for (const [id, emails] of lines) {
+        if (!emptied.has(id)) pipeline.del(this.keys.lines(id));
+        emptied.add(id);
+        pipeline
+          .rpush(this.keys.lines(id), ...emails)
+          .expire(this.keys.lines(id), this.ctx.store.retentionSeconds);
+      }
+      await pipeline.exec();
+    }
+  }
+
   async ensureOnDisk(file: ImportFile): Promise<void> {
     if (await stat(this.path(file)).catch(() => null)) return;
     await mkdir(join(this.ctx.config.imports.dir, this.runId), { recursive: true });
