@@ -8,4 +8,7 @@ import base from './jest.config.js';
 export default {
   ...base,
   testPathIgnorePatterns: [...(base.testPathIgnorePatterns ?? []), '<rootDir>/test/unit/'],
+  // Jest's default on 2 cores is one worker. These tests mostly wait (on Redis, the sandbox, retries and
+  // backoff), so two run side by side in about half the time; each has its own key prefix and sandbox port.
+  maxWorkers: 2,
 };
