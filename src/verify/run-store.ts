@@ -46,8 +46,8 @@ export class VerifyRunStore {
   }
 
   /** A new verify run: never a source lock, never a watermark (it writes nothing). */
-  async create(scope: { sources: SourceName[]; audiences: string[] }): Promise<RunInfo> {
-    return this.runs.createRun({ ...scope, ignoreFingerprints: false, kind: 'verify' });
+  async create(scope: { sources: SourceName[]; audiences: string[] }, id?: string): Promise<RunInfo> {
+    return this.runs.createRun({ ...scope, ignoreFingerprints: false, kind: 'verify' }, id);
   }
 
   private async write(

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { errorMessage } from '../errors/index.ts';
 import { isFinished } from '../run/follow.ts';
+import { newRunId } from '../run/store.ts';
 import { createAlerter } from '../monitoring/alerts.ts';
 import type { ScheduledSyncData } from '../run/schedules.ts';
 import { VerifyRunStore } from '../verify/run-store.ts';
@@ -36,9 +37,11 @@ export async function processScheduledVerify(
   const { scheduleId, sources, audiences } = job.data;
   const runs = new VerifyRunStore(ctx.store);
   await endAbandoned(ctx, job.data.verifyRunId);
-  const run = await runs.create({ sources, audiences });
-  // Remembered in the job: should this worker die, the job runs again and ends this run first.
-  await job.updateData({ ...job.data, verifyRunId: run.id });
+  // The run's id is remembered in the job before the run exists: should this worker die at any point after, the
+  // job runs again and ends this run first (a run created before its id was recorded would stay running).
+  const runId = newRunId();
+  await job.updateData({ ...job.data, verifyRunId: runId });
+  const run = await runs.create({ sources, audiences }, runId);
   const log = { scheduleId, runId: run.id };
   ctx.logger.info(log, `scheduled verify ${scheduleId} started run ${run.id}`);
   const alerter = createAlerter({ webhookUrl: ctx.config.alerts.webhookUrl, logger: ctx.logger });
