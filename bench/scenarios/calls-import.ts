@@ -11,6 +11,7 @@ import { startLocalStack } from '../../src/demo/local-stack.ts';
 import type { RunMode } from '../../src/run/types.ts';
 import { hubspotCallsByKind, otherRoutes, sum, type ByKind } from '../lib/calls.ts';
 import type { BenchRedis } from '../lib/redis-server.ts';
+import { callsSandbox } from './calls.ts';
 import type { Row } from '../lib/report.ts';
 
 export interface ModeCalls {
@@ -29,21 +30,11 @@ async function migrateIn(
   records: number,
   prefix: string,
 ): Promise<ModeCalls> {
-  const perSource = Math.round(records / 2);
   const dir = mkdtempSync(join(tmpdir(), 'esp-bench-import-'));
   const stack = await startLocalStack({
     queuePrefix: `${prefix}-${mode}`,
     redisUrl: redis.url,
-    sandbox: {
-      seed: 42,
-      limits: false,
-      dataset: {
-        seed: 42,
-        mailchimp: { audiences: 2, membersPerAudience: Math.round(perSource / 2) },
-        constantContact: { contacts: perSource },
-        hubspotPreexisting: { contacts: Math.round(records / 20), optedOutShare: 0.3 },
-      },
-    },
+    sandbox: callsSandbox(records),
     env: { WORKER_CONCURRENCY: '8', IMPORT_DIR: dir, IMPORT_POLL_MS: '500' },
   });
   try {

@@ -105,25 +105,33 @@ function changeOnePercent(stack: LocalStack, records: number): Record<string, nu
   return changed;
 }
 
+/**
+ * The sandbox of the call scenarios: half the records in two Mailchimp audiences, half in Constant Contact, and
+ * 5% of them already in HubSpot (30% of those opted out). One seed, so the modes and runs compare.
+ */
+export function callsSandbox(records: number) {
+  const perSource = Math.round(records / 2);
+  return {
+    seed: 42,
+    limits: false,
+    dataset: {
+      seed: 42,
+      mailchimp: { audiences: 2, membersPerAudience: Math.round(perSource / 2) },
+      constantContact: { contacts: perSource },
+      hubspotPreexisting: { contacts: Math.round(records / 20), optedOutShare: 0.3 },
+    },
+  };
+}
+
 export async function runCallsScenario(
   redis: BenchRedis,
   records: number,
   prefix: string,
 ): Promise<CallsResult> {
-  const perSource = Math.round(records / 2);
   const stack = await startLocalStack({
     queuePrefix: prefix,
     redisUrl: redis.url,
-    sandbox: {
-      seed: 42,
-      limits: false,
-      dataset: {
-        seed: 42,
-        mailchimp: { audiences: 2, membersPerAudience: Math.round(perSource / 2) },
-        constantContact: { contacts: perSource },
-        hubspotPreexisting: { contacts: Math.round(records / 20), optedOutShare: 0.3 },
-      },
-    },
+    sandbox: callsSandbox(records),
     env: { WORKER_CONCURRENCY: '8' },
   });
   try {
