@@ -68,42 +68,56 @@ export class DryPlanStore implements DryRunPlan {
   async record(step: PlannedStep, calls: PlannedCalls): Promise<void> {
     const k = this.keys;
     const pipeline = this.redis.pipeline();
+    // Each key written gets the run's expiry when it is created (NX: never pushed back).
+    const touched = new Set<string>();
+    const touch = (key: string) => {
+      touched.add(key);
+      return pipeline;
+    };
     for (const [kind, count] of Object.entries(calls)) {
-      if (count) pipeline.hincrby(k.planTotals, `calls:${kind}`, count);
+      if (count) touch(k.planTotals).hincrby(k.planTotals, `calls:${kind}`, count);
     }
     if (step.kind === 'contacts' && step.writes.length > 0) {
       const plans: Record<string, string> = {};
-      const contacts: Record<string, string> = {};
       for (const w of step.writes) {
         plans[w.key] = JSON.stringify({ action: w.action, changes: w.changes } satisfies RecordPlan);
-        if (w.action === 'create') contacts[w.email] = `n|${w.hubspotId}`;
       }
-      pipeline.hset(k.plan, plans);
+      touch(k.plan).hset(k.plan, plans);
       // Only new contacts go in: one the portal already has is read from HubSpot.
-      if (Object.keys(contacts).length > 0) pipeline.hset(k.planContacts, contacts);
-    } else if (step.kind === 'newContacts' && step.contacts.length > 0) {
-      const entries: Record<string, string> = {};
-      for (const c of step.contacts) entries[c.email] = `n|${c.hubspotId}`;
-      pipeline.hset(k.planContacts, entries);
-    } else if (step.kind === 'moves' && step.moves.length > 0) {
+      this.newContacts(
+        touch,
+        step.writes.filter((w) => w.action === 'create'),
+      );
+    } else if (step.kind === 'newContacts') {
+      this.newContacts(touch, step.contacts);
+    } else if (step.kind === 'moves') {
       for (const m of step.moves) {
-        pipeline.hset(k.planContacts, m.oldEmail, MOVED_AWAY, m.newEmail, `o|${m.hubspotId}`);
+        touch(k.planContacts).hset(k.planContacts, m.oldEmail, MOVED_AWAY, m.newEmail, `o|${m.hubspotId}`);
       }
     } else if (step.kind === 'consent' && step.emails.length > 0) {
-      const states = Object.fromEntries(step.emails.map((e) => [e, step.state]));
-      if (step.state === 'optedOut') pipeline.hset(k.planConsent, states);
-      else {
+      if (step.state === 'optedOut') {
+        touch(k.planConsent).hset(k.planConsent, Object.fromEntries(step.emails.map((e) => [e, step.state])));
+      } else {
         // An opt-out planned by another batch stays: nothing this run does resubscribes.
-        for (const email of step.emails) pipeline.hsetnx(k.planConsent, email, step.state);
+        for (const email of step.emails) touch(k.planConsent).hsetnx(k.planConsent, email, step.state);
       }
-    } else if (step.kind === 'list') pipeline.sadd(k.planLists, step.name);
+    } else if (step.kind === 'list') touch(k.planLists).sadd(k.planLists, step.name);
     else if (step.kind === 'properties' && step.names.length > 0) {
-      pipeline.sadd(k.planProperties, ...step.names);
+      touch(k.planProperties).sadd(k.planProperties, ...step.names);
     }
-    for (const key of [k.plan, k.planTotals, k.planLists, k.planProperties, k.planContacts, k.planConsent]) {
-      pipeline.expire(key, this.retentionSeconds, 'NX');
-    }
+    if (touched.size === 0) return;
+    for (const key of touched) pipeline.expire(key, this.retentionSeconds, 'NX');
     for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+
+  private newContacts(
+    touch: (key: string) => ReturnType<Redis['pipeline']>,
+    contacts: { email: string; hubspotId: string }[],
+  ): void {
+    if (contacts.length === 0) return;
+    const entries: Record<string, string> = {};
+    for (const c of contacts) entries[c.email] = `n|${c.hubspotId}`;
+    touch(this.keys.planContacts).hset(this.keys.planContacts, entries);
   }
 
   /** The planned contact writes of these records (absent: no contact write planned). */

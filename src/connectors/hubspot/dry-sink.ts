@@ -24,7 +24,6 @@ import type {
   PlannedContactWrite,
   SubscribeInput,
 } from '../../core/ports.ts';
-import { chunked } from '../../lib/chunked.ts';
 import { DUPLICATE_IN_BATCH, MAX_BATCH_INPUTS } from './contacts.ts';
 import { NO_CONTACT_AT_OLD_ADDRESS, SAME_CONTACT_TWICE } from './email-changes.ts';
 import { dryImports } from './dry-imports.ts';
@@ -197,8 +196,10 @@ async function planEmailChanges(
     return { key: change.key, ok: true, hubspotId: contact.hubspotId };
   });
   // A batch read of the old addresses, then a batch update by record id, per 100 changes.
-  const perChunk = chunked(changes, MAX_BATCH_INPUTS).length;
-  await plan.record({ kind: 'moves', moves }, { emailChange: 2 * perChunk });
+  await plan.record(
+    { kind: 'moves', moves },
+    { emailChange: 2 * callsFor(changes.length, MAX_BATCH_INPUTS) },
+  );
   return results;
 }
 
