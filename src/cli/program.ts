@@ -19,7 +19,8 @@ Exit codes:
   3  runtime failure: Redis unreachable, credentials refused, --timeout reached, a crash
   130  interrupted with Ctrl-C while waiting (the run keeps going)`;
 
-export function buildProgram(): Command {
+/** The program for a command line (process.argv), with the commands it may run registered. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('esp-sync')
     .description(
       'Move contacts and opt-outs from Mailchimp and Constant Contact into HubSpot, on BullMQ queues.',
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_FOOTER)
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
@@ -48,8 +49,8 @@ export function exitCodeFor(err: unknown): { code: ExitCode; message: string | n
 }
 
 export async function runCli(argv: string[]): Promise<ExitCode> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return (process.exitCode as ExitCode | undefined) ?? ExitCode.Ok;
   } catch (err) {
