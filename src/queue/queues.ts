@@ -24,7 +24,8 @@ export interface ParentRef {
 
 export interface PhaseJobData {
   runId: string;
-  step?: 'started' | 'waiting';
+  /** The read phase waits twice: for its pages and their batches, then for the batches of the chains' tails. */
+  step?: 'started' | 'waiting' | 'tails';
 }
 
 /**
@@ -39,6 +40,9 @@ export interface SourcePageData<Checkpoint = unknown> {
   /** Position in the chain. */
   index: number;
   checkpoint: Checkpoint;
+  /** Records of earlier pages that did not fill a batch (workers/batching.ts), signed like a write batch. */
+  carry?: SourceContact[];
+  carrySignature?: string;
 }
 
 /** A HubSpot write of at most 100 source records with distinct emails: contacts' fields, never credentials. */

@@ -11,6 +11,8 @@ export function runKeys(prefix: string, runId: string) {
     /** Keys of every source record the run read: each must end with a row before the watermark moves. */
     read: `${base}:read`,
     timeline: `${base}:timeline`,
+    /** Per source chain, its last records that did not fill a batch: the read phase sends them all together. */
+    tails: `${base}:tails`,
     /** A dry run's plan: per record key, the contact write it would make (create, or update old → new). */
     plan: `${base}:plan`,
     /** A dry run's HubSpot calls by kind, list and property names it would create, marketing counts. */

@@ -1,4 +1,5 @@
 import type { SubscribeCandidate } from '../core/consent.ts';
+import type { SourceContact } from '../core/contact.ts';
 import { ADD_CANDIDATE } from '../ledger/scripts.ts';
 import { chunked } from '../lib/chunked.ts';
 import { scanHash } from '../lib/redis-hash.ts';
@@ -8,6 +9,12 @@ import { COUNT_NAMES, emptyCounts, type DeadLetter, type RecordRow, type RunCoun
 
 /** Rows per RECORD_ROWS call (src/run/row-scripts.ts): each key once in a call, so calls are independent. */
 const ROWS_PER_CALL = 1000;
+
+/** Records kept between jobs, with the HMAC that shows the run's own jobs made them (workers/job-signature.ts). */
+export interface SignedRecords {
+  records: SourceContact[];
+  signature: string;
+}
 
 /** A row as stored: rows written before counters were derived in Lua also hold the counters they added. */
 type StoredRow = RecordRow & { c?: string };
@@ -143,6 +150,19 @@ export class RunStore extends RunInfoStore {
   /** The read marks are only needed until finalize has checked them; they hold every key of the run. */
   async dropReadMarks(runId: string): Promise<void> {
     await this.redis.del(this.keys(runId).read);
+  }
+
+  /** A chain's last records that did not fill a batch (a page read again replaces them: same chain, same field). */
+  async setChainTail(runId: string, chain: string, tail: SignedRecords): Promise<void> {
+    const key = this.keys(runId).tails;
+    await this.writeExpiring([key], (p) => p.hset(key, chain, JSON.stringify(tail)));
+  }
+
+  /** In chunks, each in the order of its chains' names: the same tails give the same batches in any run. */
+  async *scanChainTails(runId: string): AsyncGenerator<SignedRecords[]> {
+    for await (const chunk of scanHash(this.redis, this.keys(runId).tails)) {
+      yield chunk.sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => JSON.parse(v) as SignedRecords);
+    }
   }
 
   /** Adds to a counter of the run that is not a record outcome (e.g. earlier opt-outs confirmed). */

@@ -4,19 +4,21 @@ import { SCHEDULED_VERIFY_JOB } from '../run/schedules.ts';
 import { PENDING_OPT_OUTS_JOB } from './opt-outs.ts';
 
 const runId = z.string().min(1).max(100);
-const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting']).optional() });
-const page = z.looseObject({
-  runId,
-  chain: z.string().min(1),
-  index: z.number().int().min(0),
-  checkpoint: z.looseObject({ source: z.enum(['mailchimp', 'constant-contact']) }),
-});
+const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting', 'tails']).optional() });
 const record = z.looseObject({
   key: z.string().min(1),
   source: z.enum(['mailchimp', 'constant-contact']),
   email: z.string().min(3),
   consent: z.looseObject({ state: z.enum(['subscribe', 'none', 'optOut']) }),
   properties: z.record(z.string(), z.string()),
+});
+const page = z.looseObject({
+  runId,
+  chain: z.string().min(1),
+  index: z.number().int().min(0),
+  checkpoint: z.looseObject({ source: z.enum(['mailchimp', 'constant-contact']) }),
+  // Under two batches (workers/batching.ts fullBatches); signed, checked in the processor.
+  carry: z.array(record).max(200).optional(),
 });
 const candidate = z.looseObject({
   runId: z.string().optional(),

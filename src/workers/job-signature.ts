@@ -48,7 +48,7 @@ export async function verifyRecords(
   const given = Buffer.from(signature ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new RefusedJobError(
-      `Refused a write batch of run ${runId}: its records were not created by the run (added or edited by hand).`,
+      `Refused a job of run ${runId}: its records were not created by the run (added or edited by hand).`,
     );
   }
 }

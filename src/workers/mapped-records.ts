@@ -1,14 +1,14 @@
-import type { MappedRecord } from '../core/contact.ts';
+import type { MappedRecord, SourceContact } from '../core/contact.ts';
 import { jobId, QUEUE_NAMES, type ParentRef, type WriteBatchData } from '../queue/queues.ts';
 import type { RecordRow } from '../run/types.ts';
-import { batchByUniqueEmail } from './batching.ts';
+import { fullBatches } from './batching.ts';
 import type { WorkerContext } from './context.ts';
 import { runSecretOf, signRecords } from './job-signature.ts';
 
 /**
- * Takes a mapped page: records that end here (skipped by policy, failed mapping) get their row now; contacts
- * go to HubSpot write batches, children of the run's read phase. Job ids are derived from the page, so a page
- * read again after a crash adds no second copy.
+ * Takes a mapped page: records that end here (skipped by policy, failed mapping) get their row now; contacts,
+ * after the ones earlier pages of the chain carried, go to HubSpot write batches, children of the run's read
+ * phase, as far as they fill batches. Returns the rest, for the next page of the chain (or the read phase).
  */
 export async function dispatchMappedPage(
   ctx: WorkerContext,
@@ -18,11 +18,12 @@ export async function dispatchMappedPage(
     parent: ParentRef;
     pageId: string;
     mapped: MappedRecord[];
+    carried: SourceContact[];
   },
-): Promise<void> {
-  const { runId, parent, pageId, mapped, ignoreFingerprints } = params;
+): Promise<SourceContact[]> {
+  const { runId, mapped } = params;
   const rows: RecordRow[] = [];
-  const contacts = [];
+  const contacts = [...params.carried];
   for (const record of mapped) {
     if (record.kind === 'contact') {
       contacts.push(record.contact);
@@ -44,20 +45,42 @@ export async function dispatchMappedPage(
   );
   await ctx.store.recordRows(runId, rows);
   await withdrawSkipped(ctx, mapped);
-  const hubspot = ctx.queues.byName[QUEUE_NAMES.hubspot];
-  const batches = batchByUniqueEmail(contacts);
+  const { full, rest } = fullBatches(contacts);
+  await queueWriteBatches(ctx, { ...params, batches: full });
+  return rest;
+}
+
+/**
+ * Queues write batches as children of the read phase. A batch's job id comes from its page and its signature
+ * (its contents), so a page read again after a crash adds no second copy of a batch, and a page that reads
+ * differently the second time adds its new batches instead of being taken for the old ones.
+ */
+export async function queueWriteBatches(
+  ctx: WorkerContext,
+  params: {
+    runId: string;
+    ignoreFingerprints: boolean;
+    parent: ParentRef;
+    pageId: string;
+    batches: SourceContact[][];
+  },
+): Promise<void> {
+  const { runId, ignoreFingerprints, parent, pageId, batches } = params;
+  if (batches.length === 0) return;
   const secret = await runSecretOf(ctx, runId);
-  await hubspot.addBulk(
-    batches.map((records, i) => ({
-      name: 'write-batch',
-      data: {
-        runId,
-        ignoreFingerprints,
-        records,
-        signature: signRecords(secret, runId, records),
-      } satisfies WriteBatchData,
-      opts: { jobId: jobId(runId, 'w', pageId, i), parent, ignoreDependencyOnFailure: true },
-    })),
+  await ctx.queues.byName[QUEUE_NAMES.hubspot].addBulk(
+    batches.map((records) => {
+      const signature = signRecords(secret, runId, records);
+      return {
+        name: 'write-batch',
+        data: { runId, ignoreFingerprints, records, signature } satisfies WriteBatchData,
+        opts: {
+          jobId: jobId(runId, 'w', pageId, signature.slice(0, 22)),
+          parent,
+          ignoreDependencyOnFailure: true,
+        },
+      };
+    }),
   );
 }
 

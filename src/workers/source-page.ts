@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { MappedRecord } from '../core/contact.ts';
+import type { MappedRecord, SourceContact } from '../core/contact.ts';
 import type { CcDefinitions } from '../connectors/constant-contact/wire.ts';
 import type { SourcePage } from '../core/source-pages.ts';
 import { ccPages } from '../connectors/constant-contact/index.ts';
@@ -10,7 +10,9 @@ import { mapMailchimpMember } from '../mapping/mailchimp.ts';
 import { jobId, SOURCE_QUEUE, type ParentRef, type SourcePageData } from '../queue/queues.ts';
 import { holdIfWritesPileUp } from './backpressure.ts';
 import type { WorkerContext } from './context.ts';
+import { runSecretOf, signRecords, verifyRecords } from './job-signature.ts';
 import { dispatchMappedPage } from './mapped-records.ts';
+import type { SignedRecords } from '../run/store.ts';
 
 /** The job name of every source page, whatever its source. */
 export const SOURCE_PAGE_JOB = 'source-page';
@@ -85,9 +87,10 @@ async function readAndMap(
 }
 
 /**
- * Reads one page of a chain, queues the next page (before this one completes, so the read phase cannot finish
- * early), then maps this page and queues its write batches. The first page of a chain records the size the
- * source announces for it, which sizes the run.
+ * Reads one page of a chain, maps it, queues the write batches it fills (with what earlier pages carried), then
+ * queues the next page with the rest, or, on the chain's last page, leaves the rest to the read phase (which
+ * sends every chain's rest together). The next page is queued before this one completes, so the read phase
+ * cannot finish early. The first page of a chain records the size the source announces for it.
  */
 export async function processSourcePage(
   ctx: WorkerContext,
@@ -97,25 +100,59 @@ export async function processSourcePage(
   const data = job.data;
   const run = await ctx.store.getRun(data.runId);
   if (!run) throw new UnrecoverableError(`Run ${data.runId} does not exist (expired or removed).`);
-  // A cancelled run reads no further page (what is already queued for HubSpot still settles).
-  if (run.cancelRequested) return;
+  const carried = await carriedRecords(ctx, data);
+  const source = data.checkpoint.source;
+  const chainId = `${source}.${data.chain}`;
+  // A cancelled run reads no further page; what earlier pages carried still goes (its opt-outs are written).
+  if (run.cancelRequested) {
+    if (carried.length === 0) return;
+    await ctx.store.setChainTail(
+      data.runId,
+      chainId,
+      signed(await runSecretOf(ctx, run.id), run.id, carried),
+    );
+    return;
+  }
+  // Run again after this page had queued the next one (a crash, a stalled job): its work is done.
+  const next = sourcePageJob({ ...data, index: data.index + 1 });
+  if ((await ctx.queues.byName[next.queue].getJobState(next.opts.jobId)) !== 'unknown') return;
   await holdIfWritesPileUp(ctx, job, token);
 
-  const source = data.checkpoint.source;
   const page = await readAndMap(ctx, data.runId, data.checkpoint);
   if (data.index === 0 && page.total !== null) {
     await ctx.store.setTotalPart(data.runId, `${source}:${data.chain}`, page.total);
   }
-  if (page.next) {
-    const next = sourcePageJob({ ...data, index: data.index + 1, checkpoint: page.next });
-    await ctx.queues.byName[next.queue].add(next.name, next.data, next.opts);
-  }
-  await dispatchMappedPage(ctx, {
+  const rest = await dispatchMappedPage(ctx, {
     runId: data.runId,
     ignoreFingerprints: run.ignoreFingerprints,
     parent: data.parent,
-    pageId: `${source}.${data.chain}.${data.index}`,
+    pageId: `${chainId}.${data.index}`,
     mapped: page.mapped,
+    carried,
   });
+  const carry = signed(await runSecretOf(ctx, run.id), run.id, rest);
+  if (page.next) {
+    const nextPage = sourcePageJob({
+      ...data,
+      index: data.index + 1,
+      checkpoint: page.next,
+      carry: carry.records,
+      carrySignature: carry.signature,
+    });
+    await ctx.queues.byName[nextPage.queue].add(nextPage.name, nextPage.data, nextPage.opts);
+  } else {
+    await ctx.store.setChainTail(data.runId, chainId, carry);
+  }
   await job.updateProgress(100);
+}
+
+function signed(secret: string, runId: string, records: SourceContact[]): SignedRecords {
+  return { records, signature: signRecords(secret, runId, records) };
+}
+
+/** What earlier pages carried, refused unless the run's own jobs signed it (a carry edited by hand). */
+async function carriedRecords(ctx: WorkerContext, data: SourcePageJobData): Promise<SourceContact[]> {
+  const carried = data.carry ?? [];
+  if (carried.length > 0) await verifyRecords(ctx, data.runId, carried, data.carrySignature);
+  return carried;
 }

@@ -9,7 +9,7 @@ import { startRun } from '../../src/run/start.ts';
 import type { RunOptions } from '../../src/run/types.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
 import { CANCELLED_WRITE } from '../../src/workers/write-batch.ts';
-import { holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
+import { DEFAULT_DATASET, holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
 import { consentOf } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
 
@@ -48,7 +48,12 @@ describe('run phases and cancel', () => {
   }, 60_000);
 
   it('cancels a running run: opt-outs queued are written, nobody is subscribed, nothing moves the watermark', async () => {
-    const c = await openConsentStack(pool, 96);
+    // Enough records for more full batches than the four the held workers start before the cancel.
+    const c = await openConsentStack(pool, 96, {
+      ...DEFAULT_DATASET,
+      mailchimp: { audiences: 1, membersPerAudience: 700 },
+      constantContact: { contacts: 300 },
+    });
     const { app, sandbox, config } = c.stack;
     const upserts = holdUpserts();
     c.hooks.current = upserts.hooks;

@@ -67,6 +67,19 @@ describe('forged jobs', () => {
     });
     expect(await failedFor(hubspot, subscribe)).toContain('none of its 1 candidate(s) was collected by run');
 
+    // Records a page carries for the next one (batches stay full across pages) are signed like a batch.
+    const source = app.queues.byName[QUEUE_NAMES.mailchimp];
+    const page = await source.add('source-page', {
+      runId: done.run.id,
+      parent: { id: 'none', queue: 'none' },
+      chain: 'forged',
+      index: 1,
+      checkpoint: { source: 'mailchimp', audienceId: 'forged' },
+      carry: [record],
+      carrySignature: 'x'.repeat(43),
+    });
+    expect(await failedFor(source, page)).toContain('its records were not created by the run');
+
     // Data of the wrong shape is refused before any processor runs.
     const misshapen = await hubspot.add('write-batch', { runId: done.run.id, records: [{ key: 'x' }] });
     expect(await failedFor(hubspot, misshapen)).toContain(
