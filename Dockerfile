@@ -1,11 +1,19 @@
 FROM node:24-slim
 WORKDIR /app
-ENV NODE_ENV=production
+# Node keeps each module's TypeScript-stripped text and compiled code here (filled below), so a process of the
+# image starts without loading the type stripper: an idle worker is about 25 MB smaller and starts faster.
+# https://nodejs.org/api/module.html#module-compile-cache
+ENV NODE_ENV=production NODE_COMPILE_CACHE=/app/.node-compile-cache
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
+RUN mkdir .node-compile-cache && chown node .node-compile-cache
 USER node
+# --help imports every command, so every module is in the cache. The cache is kept per user and per set of V8
+# flags: this runs as the image's user with the ENTRYPOINT's flags (keep the two lists equal). Another user or
+# other flags only miss the cache (Node then strips types as usual); nothing fails.
+RUN node --max-semi-space-size=4 bin/esp-sync.js --help > /dev/null
 # A small young generation: V8 otherwise lets it grow to tens of MB per semi-space, which a worker's page and
 # batch churn fills; at 4 MB a worker peaks about 110-150 MB lower at the same CPU per record (npm run bench,
 # scenario 4). https://nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib
