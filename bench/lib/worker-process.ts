@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 
 const CLI = resolve(import.meta.dirname, '../../src/cli/main.ts');
 /** The Node options the Docker image runs a worker with (Dockerfile ENTRYPOINT), so the figures are the image's. */
-const NODE_ARGS = ['--max-semi-space-size=4'];
+const NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
 /**
  * The image fills Node's compile cache when it is built (Dockerfile), so its workers start without compiling
  * TypeScript; the benchmark's workers get one of their own, filled once in the same way, or each would carry the
