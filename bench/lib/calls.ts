@@ -59,6 +59,9 @@ export function otherRoutes(counts: CallCounts): Record<string, number> {
 /** What the run did, per distinct address: the inputs of the floor. */
 export interface RunOutcome {
   contactsWritten: number;
+  /** Records whose properties were written (created or updated): more than the people when a person's older
+   * record was written before their newer one arrived from another source or audience. */
+  recordsWritten: number;
   optOuts: number;
   subscriptionCandidates: number;
 }
@@ -70,14 +73,18 @@ export async function runOutcome(
 ): Promise<RunOutcome> {
   const written = new Set<string>();
   const optedOut = new Set<string>();
+  let recordsWritten = 0;
   for await (const rows of store.scanRows(runId)) {
     for (const row of rows) {
       if (!row.email) continue;
-      if (row.outcome === 'created' || row.outcome === 'updated') written.add(row.email);
+      if (row.outcome === 'created' || row.outcome === 'updated') {
+        written.add(row.email);
+        recordsWritten++;
+      }
       if (row.consent === 'optedOut') optedOut.add(row.email);
     }
   }
-  return { contactsWritten: written.size, optOuts: optedOut.size, subscriptionCandidates };
+  return { contactsWritten: written.size, recordsWritten, optOuts: optedOut.size, subscriptionCandidates };
 }
 
 export function floorOf(outcome: RunOutcome, made: ByKind): ByKind {
