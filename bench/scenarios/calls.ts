@@ -137,7 +137,7 @@ export async function runCallsScenario(
   try {
     const sources = ['mailchimp', 'constant-contact'] as const;
     stack.sandbox.resetCallCounts();
-    const fullRun = await stack.run({ sources: [...sources], kind: 'migrate' });
+    const fullRun = await stack.run({ sources: [...sources], kind: 'migrate', mode: 'batch' });
     const full = await measure(stack, fullRun);
 
     const changed = changeOnePercent(stack, fullRun.counts.read);

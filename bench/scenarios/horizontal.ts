@@ -73,7 +73,11 @@ export async function runHorizontalScenario(
       );
     }
     const started = performance.now();
-    const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], kind: 'migrate' });
+    const done = await stack.run({
+      sources: ['mailchimp', 'constant-contact'],
+      kind: 'migrate',
+      mode: 'batch',
+    });
     const seconds = (performance.now() - started) / 1000;
     const hubspot = sandbox.callCounts().hubspot;
     const bound = (Math.floor(Math.max(0, hubspot.calls - 1) / PER_TEN_SECONDS) * 10_000) / 1000;

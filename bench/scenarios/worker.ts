@@ -67,7 +67,11 @@ export async function runWorkerScenario(
     const commandsBefore = await redis.commandCount();
     const memoryBefore = await redis.memory();
     const started = performance.now();
-    const done = await stack.run({ sources: ['mailchimp', 'constant-contact'], kind: 'migrate' });
+    const done = await stack.run({
+      sources: ['mailchimp', 'constant-contact'],
+      kind: 'migrate',
+      mode: 'batch',
+    });
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = worker.cpuMicros();
     const commandsAfter = await redis.commandCount();
