@@ -57,7 +57,8 @@ export function firstPageData(
   return { runId, parent, chain: first.chain, index: 0, checkpoint: first.checkpoint };
 }
 
-type MappedPage = SourcePage<SourceCheckpoint, unknown> & { mapped: MappedRecord[] };
+/** A page once mapped: the source's own records are not kept (a page of 1,000 is held across every await). */
+type MappedPage = Omit<SourcePage<SourceCheckpoint, unknown>, 'records'> & { mapped: MappedRecord[] };
 
 /**
  * Reads the page through its connector and maps its records with the source's pure mapper. The run's context
@@ -75,15 +76,15 @@ async function readAndMap(
         `Run ${runId} has no Mailchimp context for audience ${checkpoint.audienceId}.`,
       );
     }
-    const page = await mailchimpPages(ctx.mailchimp()).readPage(checkpoint);
+    const { records, next, total } = await mailchimpPages(ctx.mailchimp()).readPage(checkpoint);
     const mapping = { audience: context.audience, mergeFields: context.mergeFields, policy: ctx.policy };
-    return { ...page, mapped: page.records.map((member) => mapMailchimpMember(member, mapping)) };
+    return { next, total, mapped: records.map((member) => mapMailchimpMember(member, mapping)) };
   }
   const stored = (await ctx.store.ccDefinitions(runId)) as StoredDefinitions | null;
   if (!stored) throw new UnrecoverableError(`Run ${runId} has no Constant Contact context.`);
-  const page = await ccPages(ctx.constantContact()).readPage(checkpoint);
+  const { records, next, total } = await ccPages(ctx.constantContact()).readPage(checkpoint);
   const mapping = { definitions: deserializeDefinitions(stored), policy: ctx.policy };
-  return { ...page, mapped: page.records.map((contact) => mapCcContact(contact, mapping)) };
+  return { next, total, mapped: records.map((contact) => mapCcContact(contact, mapping)) };
 }
 
 /**
