@@ -10,9 +10,10 @@
  *   1. worker cost: worker CPU µs and Redis commands per record, records/s (limits and latency off);
  *   4. memory: the worker's peak RSS at each size (limits off), Redis's peak memory.
  *
- * Every scenario runs its migrations in batch mode (`--mode batch`): from 50,000 records a migration would
- * otherwise choose import mode by itself, whose calls and time are not the rate limit's (scenario 3's
- * calls-import rows compare the two modes).
+ * Every scenario runs its migrations in batch mode, as `esp-sync migrate --mode batch` does (the command's
+ * default, auto, would choose import mode from 50,000 records, whose calls and time are not the rate limit's;
+ * the calls-import scenario compares the two modes). A run started without a mode is a batch run already: the
+ * mode is written out so that a change of that default cannot change what the benchmark measures.
  *
  * Scenarios 3 and 5 count calls, so their figures do not depend on the machine's load; 1 and 4 measure time
  * and memory on whatever else the machine is doing (the load average is recorded with the results).
