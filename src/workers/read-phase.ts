@@ -13,11 +13,8 @@ import {
   minusOverlap,
   toWatermarkTime,
 } from '../run/watermarks.ts';
-import type { SourceContact } from '../core/contact.ts';
-import { fullBatches, lastBatches } from './batching.ts';
+import { queueChainTails } from './chain-tails.ts';
 import type { WorkerContext } from './context.ts';
-import { verifyRecords } from './job-signature.ts';
-import { queueWriteBatches } from './mapped-records.ts';
 import { enqueueRetryBatches } from './retry-failed.ts';
 import { firstPageData, serializeDefinitions, sourcePageJob } from './source-page.ts';
 import { enqueuePendingOptOuts } from './opt-outs.ts';
@@ -58,7 +55,9 @@ export async function processReadPhase(
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
   if (job.data.step === 'waiting') {
     // Every page is read: the chains' last records that did not fill a batch go now, all together.
-    const queued = await queueChainTails(ctx, runId, { id: job.id!, queue: job.queueQualifiedName });
+    const current = await ctx.store.getRun(runId);
+    if (!current) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
+    const queued = await queueChainTails(ctx, current, { id: job.id!, queue: job.queueQualifiedName });
     await job.updateData({ ...job.data, step: 'tails' });
     if (queued > 0 && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
   }
@@ -78,29 +77,6 @@ export async function processReadPhase(
     }
     throw err;
   }
-}
-
-/**
- * Queues the records every chain left over, in full batches (the last one excepted). Their signatures are
- * checked first: they were stored in Redis, where a hand edit must not become a HubSpot write. A phase run
- * again queues the same batches under the same job ids.
- */
-async function queueChainTails(ctx: WorkerContext, runId: string, parent: ParentRef): Promise<number> {
-  const run = await ctx.store.getRun(runId);
-  if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
-  const batch = { runId, ignoreFingerprints: run.ignoreFingerprints, parent, pageId: 'tails' };
-  let waiting: SourceContact[] = [];
-  let queued = 0;
-  for await (const tails of ctx.store.scanChainTails(runId)) {
-    for (const tail of tails) await verifyRecords(ctx, runId, tail.records, tail.signature);
-    const { full, rest } = fullBatches([...waiting, ...tails.flatMap((t) => t.records)]);
-    await queueWriteBatches(ctx, { ...batch, batches: full });
-    queued += full.length;
-    waiting = rest;
-  }
-  const last = lastBatches(waiting);
-  await queueWriteBatches(ctx, { ...batch, batches: last });
-  return queued + last.length;
 }
 
 /** Pins the upper bound of this run's read window once (a retried plan reuses it). */

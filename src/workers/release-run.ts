@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { jobId, QUEUE_NAMES } from '../queue/queues.ts';
 import { releaseRun } from '../run/start.ts';
 import { scanTargets } from '../lib/redis.ts';
+import { failChainTails } from './chain-tails.ts';
 import type { WorkerContext } from './context.ts';
 import { dropDryRunState } from './dry-run.ts';
 import { failUnsettledImports, importStopped } from './import-failure.ts';
@@ -33,7 +34,9 @@ export async function processReleaseRun(
     await job.moveToDelayed(Date.now() + CHECK_EVERY_MS, token);
     throw new DelayedError();
   }
-  // Before the sources are free: records an import-mode run staged but never imported end failed, for retry.
+  // Before the sources are free: records its chains left for the end of the read phase end failed, for retry,
+  await failChainTails(ctx, run.id);
+  // and so do records an import-mode run staged but never imported.
   if (run.mode === 'import') {
     const why = `the run failed before its HubSpot import wrote it (${run.error ?? 'no reason recorded'})`;
     await failUnsettledImports(ctx, run.id, importStopped(why));

@@ -104,16 +104,9 @@ export async function processSourcePage(
   const carried = await carriedRecords(ctx, data);
   const source = data.checkpoint.source;
   const chainId = `${source}.${data.chain}`;
-  // A cancelled run reads no further page; what earlier pages carried still goes (its opt-outs are written).
-  if (run.cancelRequested) {
-    if (carried.length === 0) return;
-    await ctx.store.setChainTail(
-      data.runId,
-      chainId,
-      signed(await runSecretOf(ctx, run.id), run.id, carried),
-    );
-    return;
-  }
+  // A cancelled run reads no further page; what earlier pages carried is in the chain's tail already, and the
+  // read phase sends it (its opt-outs are written).
+  if (run.cancelRequested) return;
   // Run again after this page had queued the next one (a crash, a stalled job): its work is done.
   const next = sourcePageJob({ ...data, index: data.index + 1 });
   if ((await ctx.queues.byName[next.queue].getJobState(next.opts.jobId)) !== 'unknown') return;
@@ -131,7 +124,10 @@ export async function processSourcePage(
     mapped: page.mapped,
     carried,
   });
+  // The rest is the chain's tail before the next page is queued: if that page never runs (the run fails, its
+  // job is lost), the run's release still finds these records and fails them for retry-failed.
   const carry = signed(await runSecretOf(ctx, run.id), run.id, rest);
+  await ctx.store.setChainTail(data.runId, chainId, carry);
   if (page.next) {
     const nextPage = sourcePageJob({
       ...data,
@@ -141,8 +137,6 @@ export async function processSourcePage(
       carrySignature: carry.signature,
     });
     await ctx.queues.byName[nextPage.queue].add(nextPage.name, nextPage.data, nextPage.opts);
-  } else {
-    await ctx.store.setChainTail(data.runId, chainId, carry);
   }
   await job.updateProgress(100);
 }

@@ -172,7 +172,12 @@ async function keepOnlyOptOuts(ctx: WorkerContext, data: WriteBatchData): Promis
   return { ...data, records: optOuts };
 }
 
-async function failWholeBatch(ctx: WorkerContext, data: WriteBatchData, reason: string): Promise<void> {
+/** Every record of the batch ends failed, kept for retry-failed; its opt-outs stay pending for later runs. */
+export async function failWholeBatch(
+  ctx: WorkerContext,
+  data: WriteBatchData,
+  reason: string,
+): Promise<void> {
   const rows = data.records.map((r) => row(r, { outcome: 'failed', reason }));
   // Opt-outs of a batch that failed for good stay pending: every later run sends them again.
   const optOuts = data.records.filter((r) => r.consent.state === 'optOut');

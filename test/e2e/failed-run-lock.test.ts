@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { AuthError } from '../../src/errors/index.ts';
 import { RunBusyError, startRun } from '../../src/run/start.ts';
 import type { RunOptions } from '../../src/run/types.ts';
-import { holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
+import { DEFAULT_DATASET, holdUpserts, openConsentStack } from './helpers/consent-stack.ts';
 import { StackPool, waitFor } from './helpers/stack.ts';
 
 const pool = new StackPool();
@@ -14,7 +14,11 @@ afterAll(() => pool.closeAll());
 
 describe('a failed run and its source lock', () => {
   it('keeps the lock while its write batches still run, and frees it once they have ended', async () => {
-    const c = await openConsentStack(pool, 86);
+    // Enough members for full write batches while pages are still read (smaller chains wait for the read's end).
+    const c = await openConsentStack(pool, 86, {
+      ...DEFAULT_DATASET,
+      mailchimp: { audiences: 1, membersPerAudience: 1_000 },
+    });
     const { app, config } = c.stack;
     const upserts = holdUpserts();
     c.hooks.current = upserts.hooks;

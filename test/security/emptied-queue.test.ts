@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { QUEUE_NAMES } from '../../src/queue/queues.ts';
 import { startRun } from '../../src/run/start.ts';
 import { WatermarkStore } from '../../src/run/watermarks.ts';
-import { holdUpserts, openConsentStack } from '../e2e/helpers/consent-stack.ts';
+import { DEFAULT_DATASET, holdUpserts, openConsentStack } from '../e2e/helpers/consent-stack.ts';
 import { StackPool, waitFor } from '../e2e/helpers/stack.ts';
 
 const pool = new StackPool();
@@ -14,7 +14,11 @@ afterAll(() => pool.closeAll());
 
 describe('an emptied queue', () => {
   it('ends the run failed, not completed, and moves no watermark', async () => {
-    const c = await openConsentStack(pool, 89);
+    // Enough members for full write batches while pages are still read (smaller chains wait for the read's end).
+    const c = await openConsentStack(pool, 89, {
+      ...DEFAULT_DATASET,
+      mailchimp: { audiences: 1, membersPerAudience: 1_000 },
+    });
     const { app, config } = c.stack;
     const upserts = holdUpserts();
     c.hooks.current = upserts.hooks;
