@@ -5,6 +5,14 @@ import { fullBatches } from './batching.ts';
 import type { WorkerContext } from './context.ts';
 import { runSecretOf, signRecords } from './job-signature.ts';
 
+/** Where a page's (or the chains' tails') write batches go: the run, its read phase, ids from the page. */
+export interface BatchTarget {
+  runId: string;
+  ignoreFingerprints: boolean;
+  parent: ParentRef;
+  pageId: string;
+}
+
 /**
  * Takes a mapped page: records that end here (skipped by policy, failed mapping) get their row now; contacts,
  * after the ones earlier pages of the chain carried, go to HubSpot write batches, children of the run's read
@@ -12,14 +20,7 @@ import { runSecretOf, signRecords } from './job-signature.ts';
  */
 export async function dispatchMappedPage(
   ctx: WorkerContext,
-  params: {
-    runId: string;
-    ignoreFingerprints: boolean;
-    parent: ParentRef;
-    pageId: string;
-    mapped: MappedRecord[];
-    carried: SourceContact[];
-  },
+  params: BatchTarget & { mapped: MappedRecord[]; carried: SourceContact[] },
 ): Promise<SourceContact[]> {
   const { runId, mapped } = params;
   const rows: RecordRow[] = [];
@@ -57,13 +58,7 @@ export async function dispatchMappedPage(
  */
 export async function queueWriteBatches(
   ctx: WorkerContext,
-  params: {
-    runId: string;
-    ignoreFingerprints: boolean;
-    parent: ParentRef;
-    pageId: string;
-    batches: SourceContact[][];
-  },
+  params: BatchTarget & { batches: SourceContact[][] },
 ): Promise<void> {
   const { runId, ignoreFingerprints, parent, pageId, batches } = params;
   if (batches.length === 0) return;
