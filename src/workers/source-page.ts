@@ -88,10 +88,11 @@ async function readAndMap(
 }
 
 /**
- * Reads one page of a chain, maps it, queues the write batches it fills (with what earlier pages carried), then
- * queues the next page with the rest, or, on the chain's last page, leaves the rest to the read phase (which
- * sends every chain's rest together). The next page is queued before this one completes, so the read phase
- * cannot finish early. The first page of a chain records the size the source announces for it.
+ * Reads one page of a chain, maps it, queues the write batches it fills (with what earlier pages carried), writes
+ * the rest to the chain's tail and queues the next page carrying it; after the last page, the tail is the
+ * chain's rest, which the read phase sends with every other chain's (workers/chain-tails.ts). The next page is
+ * queued before this one completes, so the read phase cannot finish early. The first page of a chain records
+ * the size the source announces for it.
  */
 export async function processSourcePage(
   ctx: WorkerContext,
