@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { RefusedJobError } from './job-signature.ts';
 import { SCHEDULED_VERIFY_JOB } from '../run/schedules.ts';
 import { PENDING_OPT_OUTS_JOB } from './opt-outs.ts';
-import { isSourcePageShape, isWriteBatchShape } from './job-shapes.ts';
 
 const runId = z.string().min(1).max(100);
 const phase = z.looseObject({ runId, step: z.enum(['started', 'waiting', 'tails']).optional() });
@@ -52,20 +51,9 @@ const SCHEMAS: Record<string, z.ZodType> = {
   }),
 };
 
-/** Hand-written twins (job-shapes.ts) of the schemas that check records one by one: their yes is final. */
-const TWINS: Record<string, (data: unknown) => boolean> = {
-  'source-page': isSourcePageShape,
-  'write-batch': isWriteBatchShape,
-};
-
-/** The zod verdict alone, without the twins (their tests compare the two). */
-export function jobSchemaAccepts(name: string, data: unknown): boolean {
-  return SCHEMAS[name]?.safeParse(data).success ?? true;
-}
-
 export function checkJobData(name: string, data: unknown, jobId: string | undefined): void {
   const schema = SCHEMAS[name];
-  if (!schema || TWINS[name]?.(data)) return;
+  if (!schema) return;
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -53,16 +53,15 @@ export async function processReadPhase(
     await job.updateData({ ...job.data, step: 'waiting' });
   }
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  const run = await ctx.store.getRun(runId);
   if (job.data.step === 'waiting') {
     // Every page is read: the chains' last records that did not fill a batch go now, all together.
-    const current = await ctx.store.getRun(runId);
-    if (!current) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
-    const queued = await queueChainTails(ctx, current, { id: job.id!, queue: job.queueQualifiedName });
+    if (!run) throw new UnrecoverableError(`Run ${runId} does not exist (expired or removed).`);
+    const queued = await queueChainTails(ctx, run, { id: job.id!, queue: job.queueQualifiedName });
     await job.updateData({ ...job.data, step: 'tails' });
     if (queued > 0 && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
   }
   // Import mode: every opt-out is written; the staged contacts are imported before the subscribe phase.
-  const run = await ctx.store.getRun(runId);
   if (run?.mode !== 'import') return;
   try {
     await runImportStep(ctx, run, job, token);
