@@ -14,7 +14,7 @@ import {
 } from '../helpers/expected-state.ts';
 import { consentByEmail, consentOf, propertiesByEmail } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
-import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
+import { runEndsUnder, spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
 import { REDIS_URL } from '../helpers/redis.ts';
 
 const OPTIONS = {
@@ -91,26 +91,17 @@ describe('a worker killed mid-run', () => {
 
     const second = spawnWorker(env, WORKER_ARGS);
     processes.push(second);
-    let done: RunSnapshot | null = null;
-    await waitFor(
-      `the run to finish after the restart (worker output: ${second.output().slice(-500)})`,
-      async () => {
-        done = await runSnapshot(stack.app.store, run.id);
-        return done !== null && ['completed', 'completed_with_errors', 'failed'].includes(done.run.status);
-      },
-      45_000,
-    );
-    const finished = done as RunSnapshot | null;
-    expect(finished!.run.status).toBe(clean.run.status);
+    const finished = await runEndsUnder(second, stack.app.store, run.id, 45_000);
+    expect(finished.run.status).toBe(clean.run.status);
 
     // No record lost: every source record has its row, the counts are those of the clean run.
     const records = [...mailchimpRecords(dataset), ...constantContactRecords(dataset)];
-    expect(finished!.counts.read).toBe(records.length);
+    expect(finished.counts.read).toBe(records.length);
     const rows = await rowsOf(stack.app.store, run.id);
     expect([...rows.keys()].sort()).toEqual(records.map((r) => r.key).sort());
     // A batch HubSpot took but whose rows the killed worker never recorded is written again and then reads as
     // "updated" instead of "created"; everything about records and consent must match the clean run exactly.
-    const { created, updated, unchanged, ...rest } = finished!.counts;
+    const { created, updated, unchanged, ...rest } = finished.counts;
     const { created: c0, updated: u0, unchanged: n0, ...cleanRest } = clean.counts;
     expect(rest).toEqual(cleanRest);
     expect(created + updated + unchanged).toBe(c0 + u0 + n0);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { loadRunPage } from '../../src/dashboard/run-data.ts';
 import { renderRunPage } from '../../src/dashboard/run-page-view.ts';
-import { snapshot as runSnapshot, type RunSnapshot } from '../../src/run/follow.ts';
+import { snapshot as runSnapshot } from '../../src/run/follow.ts';
 import { startRun } from '../../src/run/start.ts';
 import type { RecordRow } from '../../src/run/types.ts';
 import { startSandbox, type CallCounts } from '../../src/sandbox/index.ts';
@@ -27,7 +27,7 @@ import {
   WRITE_ROUTES,
 } from './helpers/hubspot-state.ts';
 import { StackPool, rowsOf, waitFor } from './helpers/stack.ts';
-import { spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
+import { runEndsUnder, spawnWorker, type WorkerProcess } from './helpers/worker-process.ts';
 
 const OPTIONS = {
   seed: 71,
@@ -245,17 +245,8 @@ describe('import mode', () => {
 
     const second = spawnWorker(env, args);
     processes.push(second);
-    let done: RunSnapshot | null = null;
-    await waitFor(
-      `the run to finish after the restart (worker output: ${second.output().slice(-500)})`,
-      async () => {
-        done = await runSnapshot(stack.app.store, run.id);
-        return done !== null && ['completed', 'completed_with_errors', 'failed'].includes(done.run.status);
-      },
-      60_000,
-    );
-    const finished = done as RunSnapshot | null;
-    expect(finished!.run.status).toBe('completed_with_errors');
+    const finished = await runEndsUnder(second, stack.app.store, run.id, 60_000);
+    expect(finished.run.status).toBe('completed_with_errors');
     const got = sandbox.hubspot.snapshot();
     // The imports started before the kill are the run's only imports: polled to the end, none started twice.
     expect(got.imports.map((i) => i.name).sort()).toEqual(

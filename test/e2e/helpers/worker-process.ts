@@ -1,6 +1,9 @@
 /** `esp-sync worker` as a real child process, the way an operator runs it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { snapshot, type RunSnapshot } from '../../../src/run/follow.ts';
+import type { RunStore } from '../../../src/run/store.ts';
+import { waitFor } from './stack.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
@@ -32,4 +35,25 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+}
+
+const ENDED = ['completed', 'completed_with_errors', 'failed'];
+
+/** Waits until the run ends while this worker works it, and returns its final snapshot. */
+export async function runEndsUnder(
+  worker: WorkerProcess,
+  store: RunStore,
+  runId: string,
+  timeoutMs: number,
+): Promise<RunSnapshot> {
+  let done: RunSnapshot | null = null;
+  await waitFor(
+    `the run to finish after the restart (worker output: ${worker.output().slice(-500)})`,
+    async () => {
+      done = await snapshot(store, runId);
+      return done !== null && ENDED.includes(done.run.status);
+    },
+    timeoutMs,
+  );
+  return done!;
 }
